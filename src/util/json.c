@@ -1,0 +1,326 @@
+/*
+ * summary: JSON writer with escaping for arbitrary bytes (RFC 8259 section 7)
+ */
+#include "util/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+static void jb_grow(struct jbuf *jb, size_t extra)
+{
+    if (jb->len + extra <= jb->cap)
+        return;
+    size_t ncap = jb->cap ? jb->cap : 1024;
+    while (ncap < jb->len + extra)
+        ncap *= 2;
+    char *nb = realloc(jb->buf, ncap);
+    if (!nb)
+        die_oom();
+    jb->buf = nb;
+    jb->cap = ncap;
+}
+
+static inline void put(struct jbuf *jb, const char *s, size_t n)
+{
+    jb_grow(jb, n);
+    memcpy(jb->buf + jb->len, s, n);
+    jb->len += n;
+}
+
+static inline void putc1(struct jbuf *jb, char c)
+{
+    jb_grow(jb, 1);
+    jb->buf[jb->len++] = c;
+}
+
+void jb_init(struct jbuf *jb)
+{
+    memset(jb, 0, sizeof(*jb));
+}
+
+void jb_release(struct jbuf *jb)
+{
+    free(jb->buf);
+    memset(jb, 0, sizeof(*jb));
+}
+
+void jb_reset(struct jbuf *jb)
+{
+    jb->len = 0;
+    jb->depth = 0;
+    jb->need_comma[0] = 0;
+}
+
+/* Called before every value and key: writes the separating comma. */
+static void sep(struct jbuf *jb)
+{
+    if (jb->need_comma[jb->depth])
+        putc1(jb, ',');
+    jb->need_comma[jb->depth] = 1;
+}
+
+static void nest_open(struct jbuf *jb, char c)
+{
+    putc1(jb, c);
+    if (jb->depth + 1 >= JB_MAX_DEPTH)
+        BUG("json nesting deeper than %d", JB_MAX_DEPTH);
+    jb->depth++;
+    jb->need_comma[jb->depth] = 0;
+}
+
+static void nest_close(struct jbuf *jb, char c)
+{
+    if (jb->depth <= 0)
+        BUG("json close without open");
+    jb->depth--;
+    putc1(jb, c);
+}
+
+void jb_obj_open(struct jbuf *jb)
+{
+    sep(jb);
+    nest_open(jb, '{');
+}
+
+void jb_obj_close(struct jbuf *jb)
+{
+    nest_close(jb, '}');
+}
+
+void jb_arr_open(struct jbuf *jb)
+{
+    sep(jb);
+    nest_open(jb, '[');
+}
+
+void jb_arr_close(struct jbuf *jb)
+{
+    nest_close(jb, ']');
+}
+
+void jb_key(struct jbuf *jb, const char *key)
+{
+    sep(jb);
+    putc1(jb, '"');
+    put(jb, key, strlen(key));
+    put(jb, "\":", 2);
+    /* the value that follows must not write a comma */
+    jb->need_comma[jb->depth] = 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    unsigned cp = c & (0x7fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+static void put_escaped(struct jbuf *jb, const unsigned char *s, size_t n)
+{
+    /* worst case 6 output bytes per input byte, plus quotes */
+    jb_grow(jb, n * 6 + 2);
+    char *o = jb->buf + jb->len;
+    *o++ = '"';
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        if (c < 0x80) {
+            *o++ = '\\';
+            switch (c) {
+            case '"': *o++ = '"'; break;
+            case '\\': *o++ = '\\'; break;
+            case '\n': *o++ = 'n'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\t': *o++ = 't'; break;
+            case '\b': *o++ = 'b'; break;
+            case '\f': *o++ = 'f'; break;
+            default:
+                *o++ = 'u';
+                *o++ = '0';
+                *o++ = '0';
+                *o++ = hexd[c >> 4];
+                *o++ = hexd[c & 15];
+            }
+            i++;
+            continue;
+        }
+        size_t l = utf8_len(s + i, n - i);
+        if (l) {
+            memcpy(o, s + i, l);
+            o += l;
+            i += l;
+        } else {
+            /* \\xNN: an escaped backslash then x and two hex digits */
+            *o++ = '\\';
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hexd[c >> 4];
+            *o++ = hexd[c & 15];
+            i++;
+        }
+    }
+    *o++ = '"';
+    jb->len = (size_t)(o - jb->buf);
+}
+
+void jb_strn(struct jbuf *jb, const void *s, size_t n)
+{
+    sep(jb);
+    put_escaped(jb, s, n);
+}
+
+void jb_str(struct jbuf *jb, const char *s)
+{
+    jb_strn(jb, s, strlen(s));
+}
+
+void jb_u64(struct jbuf *jb, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sep(jb);
+    put(jb, tmp + i, sizeof(tmp) - i);
+}
+
+void jb_i64(struct jbuf *jb, int64_t v)
+{
+    if (v < 0) {
+        sep(jb);
+        putc1(jb, '-');
+        jb->need_comma[jb->depth] = 0;
+        jb_u64(jb, (uint64_t)0 - (uint64_t)v);
+        return;
+    }
+    jb_u64(jb, (uint64_t)v);
+}
+
+void jb_fixed(struct jbuf *jb, double v, int decimals)
+{
+    char tmp[64];
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 9)
+        decimals = 9;
+    if (!(v == v) || v > 1e18 || v < -1e18) { /* NaN or absurd: not JSON numbers */
+        jb_null(jb);
+        return;
+    }
+    int n = snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
+    sep(jb);
+    put(jb, tmp, (size_t)n);
+}
+
+void jb_ts(struct jbuf *jb, int64_t us)
+{
+    char tmp[40];
+    uint64_t a = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+    int n = snprintf(tmp, sizeof(tmp), "%s%llu.%06llu", us < 0 ? "-" : "",
+                     (unsigned long long)(a / 1000000), (unsigned long long)(a % 1000000));
+    sep(jb);
+    put(jb, tmp, (size_t)n);
+}
+
+void jb_bool(struct jbuf *jb, int v)
+{
+    sep(jb);
+    if (v)
+        put(jb, "true", 4);
+    else
+        put(jb, "false", 5);
+}
+
+void jb_null(struct jbuf *jb)
+{
+    sep(jb);
+    put(jb, "null", 4);
+}
+
+void jb_kstr(struct jbuf *jb, const char *key, const char *s)
+{
+    jb_key(jb, key);
+    jb_str(jb, s);
+}
+
+void jb_kstrn(struct jbuf *jb, const char *key, const void *s, size_t n)
+{
+    jb_key(jb, key);
+    jb_strn(jb, s, n);
+}
+
+void jb_ku64(struct jbuf *jb, const char *key, uint64_t v)
+{
+    jb_key(jb, key);
+    jb_u64(jb, v);
+}
+
+void jb_ki64(struct jbuf *jb, const char *key, int64_t v)
+{
+    jb_key(jb, key);
+    jb_i64(jb, v);
+}
+
+void jb_kbool(struct jbuf *jb, const char *key, int v)
+{
+    jb_key(jb, key);
+    jb_bool(jb, v);
+}
+
+void jb_kts(struct jbuf *jb, const char *key, int64_t us)
+{
+    jb_key(jb, key);
+    jb_ts(jb, us);
+}
+
+void jb_raw(struct jbuf *jb, const char *s, size_t n)
+{
+    sep(jb);
+    put(jb, s, n);
+}
+
+int jb_flush_line(struct jbuf *jb, FILE *f)
+{
+    putc1(jb, '\n');
+    size_t n = fwrite(jb->buf, 1, jb->len, f);
+    int rc = n == jb->len ? 0 : -1;
+    jb_reset(jb);
+    return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * summary: jbuf — a growable buffer that writes one JSON object at a time
+ *
+ * Reference: RFC 8259. Strings are escaped for any input bytes: valid UTF-8
+ * passes through, control characters become \u00XX, and a byte that is not
+ * part of valid UTF-8 is written as the four characters \\xNN (a literal
+ * backslash, as Zeek's JSON logs do), so every line is valid JSON and no
+ * packet- or mail-derived byte reaches a terminal or a parser unescaped.
+ * Commas are managed by the buffer: callers only open, add and close.
+ */
+#ifndef VIGIL_UTIL_JSON_H
+#define VIGIL_UTIL_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JB_MAX_DEPTH 16
+
+struct jbuf {
+    char *buf;
+    size_t len;
+    size_t cap;
+    int depth;
+    unsigned char need_comma[JB_MAX_DEPTH];
+};
+
+void jb_init(struct jbuf *jb);
+void jb_release(struct jbuf *jb);
+/* Empties the buffer, keeping its memory. */
+void jb_reset(struct jbuf *jb);
+
+void jb_obj_open(struct jbuf *jb);
+void jb_obj_close(struct jbuf *jb);
+void jb_arr_open(struct jbuf *jb);
+void jb_arr_close(struct jbuf *jb);
+/* Writes "key": (with a comma first when needed); the value follows. */
+void jb_key(struct jbuf *jb, const char *key);
+
+/* Values: as an array element, or after jb_key. */
+void jb_str(struct jbuf *jb, const char *s);
+void jb_strn(struct jbuf *jb, const void *s, size_t n);
+void jb_u64(struct jbuf *jb, uint64_t v);
+void jb_i64(struct jbuf *jb, int64_t v);
+/* Fixed-point with the given number of decimals (0..9). */
+void jb_fixed(struct jbuf *jb, double v, int decimals);
+void jb_bool(struct jbuf *jb, int v);
+void jb_null(struct jbuf *jb);
+/* Epoch microseconds as seconds with 6 decimals, as Zeek's "ts". */
+void jb_ts(struct jbuf *jb, int64_t us);
+
+/* key + value in one call. */
+void jb_kstr(struct jbuf *jb, const char *key, const char *s);
+void jb_kstrn(struct jbuf *jb, const char *key, const void *s, size_t n);
+void jb_ku64(struct jbuf *jb, const char *key, uint64_t v);
+void jb_ki64(struct jbuf *jb, const char *key, int64_t v);
+void jb_kbool(struct jbuf *jb, const char *key, int v);
+void jb_kts(struct jbuf *jb, const char *key, int64_t us);
+
+/* Appends raw text (must already be valid JSON in context). */
+void jb_raw(struct jbuf *jb, const char *s, size_t n);
+
+/* Writes the buffer and a newline to f and resets it; returns 0 or -1. */
+int jb_flush_line(struct jbuf *jb, FILE *f);
+
+#endif
