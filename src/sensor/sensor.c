@@ -5,6 +5,9 @@
 
 #include <string.h>
 
+#include "proto/app.h"
+#include "proto/names.h"
+#include "proto/proto.h"
 #include "util/json.h"
 
 static const char *proto_name(uint8_t proto)
@@ -27,6 +30,13 @@ static void conn_fields_json(const struct event *ev, struct jbuf *jb)
     if (f->proto != IPPROTO_TCP_ && f->proto != IPPROTO_UDP_ && f->proto != IPPROTO_ICMP_ &&
         f->proto != IPPROTO_ICMPV6_)
         jb_ku64(jb, "ip_proto", f->proto);
+    const char *svc = app_service(f);
+    if (svc[0]) {
+        jb_kstr(jb, "service", svc);
+        const struct proto_ops *pr = app_proto(f);
+        if (pr)
+            jb_kbool(jb, "service_port_usual", proto_port_usual(pr, f->resp_p));
+    }
     jb_key(jb, "duration");
     jb_fixed(jb, (double)(f->last_ts - f->first_ts) / 1e6, 6);
     jb_ku64(jb, "orig_bytes", flow_payload_bytes(f, 0));
@@ -36,7 +46,7 @@ static void conn_fields_json(const struct event *ev, struct jbuf *jb)
         jb_kbool(jb, "local_orig", cidr_set_contains(ce->internal, &f->orig_h));
         jb_kbool(jb, "local_resp", cidr_set_contains(ce->internal, &f->resp_h));
     }
-    jb_ku64(jb, "missed_bytes", 0);
+    jb_ku64(jb, "missed_bytes", app_missed_bytes(f));
     jb_kstrn(jb, "history", f->history, f->hist_len);
     jb_ku64(jb, "orig_pkts", f->dir[0].pkts);
     jb_ku64(jb, "orig_ip_bytes", f->dir[0].ip_bytes);
@@ -46,12 +56,21 @@ static void conn_fields_json(const struct event *ev, struct jbuf *jb)
         jb_ku64(jb, "vlan", f->vlan);
     if (f->inner_vlan)
         jb_ku64(jb, "inner_vlan", f->inner_vlan);
+    const char *name = names_lookup(ce->names, &f->resp_h);
+    if (name)
+        jb_kstr(jb, "resp_name", name);
+}
+
+static void on_packet(void *ctx, struct flow *f, int dir, const struct packet *p)
+{
+    app_packet(ctx, f, dir, p);
 }
 
 static void on_flow_end(void *ctx, struct flow *f, enum flow_end why)
 {
     struct sensor *s = ctx;
-    struct conn_event ce = {.why = why, .internal = &s->cfg.internal};
+    app_flow_end(s, f);
+    struct conn_event ce = {.why = why, .internal = &s->cfg.internal, .names = s->names};
     struct event ev = {
         .type = EV_CONN,
         .ts = f->first_ts,
@@ -60,6 +79,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end why)
         .fields_json = conn_fields_json,
     };
     event_emit(s->bus, &ev);
+    app_flow_free(f);
 }
 
 int sensor_init(struct sensor *s, const struct sensor_config *cfg, struct event_bus *bus)
@@ -67,7 +87,7 @@ int sensor_init(struct sensor *s, const struct sensor_config *cfg, struct event_
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
     s->bus = bus;
-    struct flow_hooks hooks = {.ctx = s, .packet = NULL, .end = on_flow_end};
+    struct flow_hooks hooks = {.ctx = s, .packet = on_packet, .end = on_flow_end};
     s->flows = flow_table_new(&cfg->flow, &hooks);
     if (!s->flows)
         return -1;
@@ -75,6 +95,7 @@ int sensor_init(struct sensor *s, const struct sensor_config *cfg, struct event_
         flow_table_free(s->flows);
         return -1;
     }
+    s->names = names_new();
     return 0;
 }
 
@@ -82,7 +103,9 @@ void sensor_release(struct sensor *s)
 {
     flow_table_free(s->flows);
     decoder_release(&s->dec);
+    names_free(s->names);
     s->flows = NULL;
+    s->names = NULL;
 }
 
 int sensor_set_linktype(struct sensor *s, int linktype)

@@ -16,6 +16,8 @@
 #include "flow/flow.h"
 #include "util/addr.h"
 
+struct names;
+
 struct sensor_config {
     struct flow_config flow;
     struct cidr_set internal; /* borrowed: the organisation's networks */
@@ -25,6 +27,7 @@ struct sensor_config {
 struct conn_event {
     enum flow_end why;
     const struct cidr_set *internal;
+    const struct names *names;
 };
 
 struct sensor {
@@ -32,6 +35,7 @@ struct sensor {
     struct decoder dec;
     struct flow_table *flows;
     struct event_bus *bus; /* borrowed */
+    struct names *names;   /* IP -> DNS name, learned from answers */
     int64_t last_ts;
     uint64_t frames;
 };

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# summary: install every Debian package vigil needs to build, test and benchmark (idempotent)
+set -euo pipefail
+
+# Build and runtime libraries.
+BUILD_PKGS=(build-essential cmake pkg-config clang libclang-rt-dev
+  libpcap-dev libssl-dev zlib1g-dev libsqlite3-dev)
+# Tools the tests and benchmarks compare against or use.
+TEST_PKGS=(tshark tcpdump wireshark-common tcpreplay jq python3 time iproute2 curl)
+
+want=()
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    want+=("$p")
+  fi
+done
+if [ ${#want[@]} -eq 0 ]; then
+  echo "deps: all ${#BUILD_PKGS[@]} build and ${#TEST_PKGS[@]} test packages present"
+  exit 0
+fi
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+echo "deps: installing ${want[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${want[@]}"
