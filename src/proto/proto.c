@@ -6,6 +6,12 @@
 #include "flow/flow.h"
 #include "sensor/sensor.h"
 
+extern const struct proto_ops tls_proto;
+extern const struct proto_ops http_proto;
+extern const struct proto_ops smtp_proto;
+extern const struct proto_ops smb_proto;
+extern const struct proto_ops krb_proto;
+extern const struct proto_ops dns_proto;
 extern const struct proto_ops ssh_proto;
 
 /*
@@ -14,7 +20,13 @@ extern const struct proto_ops ssh_proto;
  * "SSH-", an SMB header, a banner), so the order is by how cheap the probe is.
  */
 const struct proto_ops *const proto_table[] = {
+    &tls_proto,
+    &http_proto,
     &ssh_proto,
+    &smtp_proto,
+    &smb_proto,
+    &krb_proto,
+    &dns_proto,
     NULL,
 };
 
