@@ -17,6 +17,8 @@ struct command {
 static const struct command commands[] = {
     {"events", cmd_events, "read captures, print metadata events as JSON lines"},
     {"monitor", cmd_monitor, "capture live from an interface, print events as JSON lines"},
+    {"analyze", cmd_analyze, "learn the pattern of life from captures (with --state, persist it)"},
+    {"report", cmd_report, "show the learned picture of every device"},
 };
 
 static void usage(FILE *f)

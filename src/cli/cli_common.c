@@ -1,6 +1,7 @@
 /*
  * summary: option parsing shared by the commands
  */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,4 +43,49 @@ int cli_parse_ulong(const char *opt, const char *text, unsigned long max, unsign
     }
     *out = v;
     return 0;
+}
+
+void cli_sensor_defaults(struct sensor_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    flow_config_default(&cfg->flow);
+    cidr_set_default_internal(&cfg->internal);
+}
+
+#define MAX_TIMEOUT_S 604800UL /* a week */
+
+int cli_sensor_option(int c, const char *arg, struct sensor_config *cfg)
+{
+    unsigned long v;
+    static const char *const names[] = {"--internal", "--max-flows", "--tcp-timeout",
+                                        "--udp-timeout", "--other-timeout", "--active-timeout"};
+    if (c < CLI_OPT_INTERNAL || c > CLI_OPT_ACTIVE_TIMEOUT)
+        return 0;
+    const char *name = names[c - CLI_OPT_INTERNAL];
+    switch (c) {
+    case CLI_OPT_INTERNAL:
+        return cli_parse_internal(cfg, arg) < 0 ? -1 : 1;
+    case CLI_OPT_MAX_FLOWS:
+        if (cli_parse_ulong(name, arg, 1UL << 30, &v) < 0)
+            return -1;
+        if (v < 1) {
+            vigil_error(name, "must be at least 1");
+            return -1;
+        }
+        cfg->flow.max_flows = v;
+        return 1;
+    default:
+        if (cli_parse_ulong(name, arg, MAX_TIMEOUT_S, &v) < 0)
+            return -1;
+        int64_t us = (int64_t)v * 1000000;
+        if (c == CLI_OPT_TCP_TIMEOUT)
+            cfg->flow.tcp_idle_us = us;
+        else if (c == CLI_OPT_UDP_TIMEOUT)
+            cfg->flow.udp_idle_us = us;
+        else if (c == CLI_OPT_OTHER_TIMEOUT)
+            cfg->flow.other_idle_us = us;
+        else
+            cfg->flow.active_us = us;
+        return 1;
+    }
 }

@@ -23,15 +23,7 @@ static const char events_usage[] =
     "application events. Flows continue across files.\n"
     "\n"
     "options:\n"
-    "  --internal CIDR[,CIDR...]  the organisation's networks (default: RFC 1918,\n"
-    "                             RFC 4193 and link-local ranges)\n"
-    "  --max-flows N              most flows tracked at once (default 1048576); when\n"
-    "                             full, the flow idle the longest is ended early\n"
-    "  --tcp-timeout SECONDS      idle timeout of open TCP flows (default 300)\n"
-    "  --udp-timeout SECONDS      idle timeout of UDP flows (default 60)\n"
-    "  --other-timeout SECONDS    idle timeout of ICMP and other flows (default 60)\n"
-    "  --active-timeout SECONDS   report and restart flows older than this\n"
-    "                             (default 3600; 0 disables)\n"
+    CLI_SENSOR_HELP
     "  -o, --output FILE          write events to FILE instead of standard output\n"
     "  -v, --verbose              print packet, error and flow counters at the end\n"
     "  -h, --help                 show this help\n"
@@ -58,23 +50,12 @@ static const char monitor_usage[] =
     "  -h, --help                 show this help\n";
 
 enum {
-    OPT_INTERNAL = 256,
-    OPT_MAX_FLOWS,
-    OPT_TCP_TIMEOUT,
-    OPT_UDP_TIMEOUT,
-    OPT_OTHER_TIMEOUT,
-    OPT_ACTIVE_TIMEOUT,
-    OPT_SNAPLEN,
+    OPT_SNAPLEN = 256,
     OPT_NO_PROMISC,
 };
 
 static const struct option long_opts[] = {
-    {"internal", required_argument, NULL, OPT_INTERNAL},
-    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
-    {"tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT},
-    {"udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT},
-    {"other-timeout", required_argument, NULL, OPT_OTHER_TIMEOUT},
-    {"active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT},
+    CLI_SENSOR_OPTIONS,
     {"output", required_argument, NULL, 'o'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -95,52 +76,23 @@ struct run_opts {
     int promisc;
 };
 
-#define MAX_TIMEOUT_S 604800UL /* a week */
-
 /* Parses the options of both commands; returns 0, or the exit status to return. */
 static int parse_opts(int argc, char **argv, struct run_opts *o, int live, const char *usage)
 {
     memset(o, 0, sizeof(*o));
-    flow_config_default(&o->cfg.flow);
-    cidr_set_default_internal(&o->cfg.internal);
+    cli_sensor_defaults(&o->cfg);
     o->promisc = 1;
     const char *shortopts = live ? "+o:vhi:f:" : "+o:vh";
     unsigned long v;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, shortopts, long_opts, NULL)) != -1) {
+        int handled = cli_sensor_option(c, optarg, &o->cfg);
+        if (handled < 0)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
         switch (c) {
-        case OPT_INTERNAL:
-            if (cli_parse_internal(&o->cfg, optarg) < 0)
-                return EXIT_USAGE;
-            break;
-        case OPT_MAX_FLOWS:
-            if (cli_parse_ulong("--max-flows", optarg, 1UL << 30, &v) < 0)
-                return EXIT_USAGE;
-            if (v < 1) {
-                vigil_error("--max-flows", "must be at least 1");
-                return EXIT_USAGE;
-            }
-            o->cfg.flow.max_flows = v;
-            break;
-        case OPT_TCP_TIMEOUT:
-        case OPT_UDP_TIMEOUT:
-        case OPT_OTHER_TIMEOUT:
-        case OPT_ACTIVE_TIMEOUT: {
-            const char *name = argv[optind - 1];
-            if (cli_parse_ulong(name, optarg, MAX_TIMEOUT_S, &v) < 0)
-                return EXIT_USAGE;
-            int64_t us = (int64_t)v * 1000000;
-            if (c == OPT_TCP_TIMEOUT)
-                o->cfg.flow.tcp_idle_us = us;
-            else if (c == OPT_UDP_TIMEOUT)
-                o->cfg.flow.udp_idle_us = us;
-            else if (c == OPT_OTHER_TIMEOUT)
-                o->cfg.flow.other_idle_us = us;
-            else
-                o->cfg.flow.active_us = us;
-            break;
-        }
         case 'o':
             o->output = optarg;
             break;

@@ -1,0 +1,149 @@
+/*
+ * summary: RITA-style beacon score: Bowley skew, MAD/median, histogram coverage, size regularity
+ */
+#include "life/beacon.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BEACON_MAX 1024 /* series longer than this are scored on their last BEACON_MAX points */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile q of a sorted array, by linear interpolation between order statistics. */
+static double quantile(const double *s, size_t n, double q)
+{
+    if (n == 0)
+        return 0;
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)pos;
+    double frac = pos - (double)i;
+    if (i + 1 >= n)
+        return s[n - 1];
+    return s[i] + (s[i + 1] - s[i]) * frac;
+}
+
+double stat_median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(double), cmp_dbl);
+    return quantile(v, n, 0.5);
+}
+
+static double clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/*
+ * Skew and dispersion scores of a sample (sorted in place). Bowley skew
+ * (Q3 + Q1 - 2 Q2) / (Q3 - Q1) lies in [-1, 1]; a perfectly regular
+ * sample has Q1 = Q3, which we score as no skew.
+ */
+static void regularity(double *v, size_t n, double *skew_score, double *madm, double *median)
+{
+    qsort(v, n, sizeof(double), cmp_dbl);
+    double q1 = quantile(v, n, 0.25), q2 = quantile(v, n, 0.5), q3 = quantile(v, n, 0.75);
+    double iqr = q3 - q1;
+    double skew = iqr > 1e-9 * (fabs(q2) + 1) ? (q3 + q1 - 2 * q2) / iqr : 0;
+    *skew_score = clamp01(1 - fabs(skew));
+    double *dev = malloc(n * sizeof(double));
+    if (!dev) {
+        *madm = 1;
+        *median = q2;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        dev[i] = fabs(v[i] - q2);
+    double mad = stat_median(dev, n);
+    free(dev);
+    *median = q2;
+    *madm = q2 > 0 ? mad / q2 : (mad > 0 ? 1 : 0);
+}
+
+void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->n = n;
+    if (n < BEACON_MIN_CONNS)
+        return;
+    size_t skip = n > BEACON_MAX ? n - BEACON_MAX : 0;
+    /* sizes follow their timestamps: sort index pairs by time */
+    size_t m = n - skip;
+    int64_t *t = malloc(m * sizeof(int64_t));
+    double *gaps = malloc((m - 1) * sizeof(double));
+    double *sz = sizes ? malloc(m * sizeof(double)) : NULL;
+    if (!t || !gaps || (sizes && !sz)) {
+        free(t);
+        free(gaps);
+        free(sz);
+        return;
+    }
+    /* ts may be unsorted; sizes are only used as a distribution, so order does not matter */
+    qsort(ts, n, sizeof(int64_t), cmp_i64);
+    memcpy(t, ts + skip, m * sizeof(int64_t));
+    for (size_t i = 0; i + 1 < m; i++)
+        gaps[i] = (double)(t[i + 1] - t[i]) / 1e6;
+    double span = (double)(t[m - 1] - t[0]) / 1e6;
+    out->span_s = span;
+
+    double med;
+    regularity(gaps, m - 1, &out->skew_score, &out->jitter, &med);
+    out->period_s = med;
+    out->madm_score = clamp01(1 - out->jitter);
+
+    /* coverage: bins 1.5 periods wide over the span; a beacon fills them all */
+    if (med > 0 && span > 0) {
+        double width = med * 1.5;
+        size_t bins = (size_t)(span / width) + 1;
+        if (bins > 4096)
+            bins = 4096, width = span / 4095.0;
+        uint8_t *hit = calloc(bins, 1);
+        if (hit) {
+            size_t filled = 0;
+            for (size_t i = 0; i < m; i++) {
+                size_t b = (size_t)((double)(t[i] - t[0]) / 1e6 / width);
+                if (b >= bins)
+                    b = bins - 1;
+                if (!hit[b]) {
+                    hit[b] = 1;
+                    filled++;
+                }
+            }
+            out->hist_score = (double)filled / (double)bins;
+            free(hit);
+        }
+    }
+
+    /* sizes: regular payloads score high (a beacon sends the same request each time) */
+    if (sz) {
+        for (size_t i = 0; i < m; i++)
+            sz[i] = (double)sizes[(skip + i) % n];
+        double sskew, smadm, smed;
+        regularity(sz, m, &sskew, &smadm, &smed);
+        out->size_score = clamp01(0.5 * sskew + 0.5 * (1 - clamp01(smadm)));
+        free(sz);
+    } else {
+        out->size_score = 0.5;
+    }
+    free(t);
+    free(gaps);
+
+    /* weights: dispersion of the gaps is the strongest single sign of a timer */
+    out->score = 0.2 * out->skew_score + 0.4 * out->madm_score + 0.2 * out->hist_score +
+                 0.2 * out->size_score;
+    if (med <= 0)
+        out->score = 0; /* bursts within one timestamp are not a period */
+}
