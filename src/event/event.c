@@ -55,5 +55,7 @@ void event_to_json(const struct event *ev, struct jbuf *jb)
     }
     if (ev->fields_json)
         ev->fields_json(ev, jb);
+    if (ev->resp_name)
+        jb_kstr(jb, "resp_name", ev->resp_name);
     jb_obj_close(jb);
 }

@@ -38,6 +38,8 @@ struct event {
     const void *body;        /* per type: struct conn_event, struct tls_event, ... */
     /* Writes the type's own fields (not type/ts/uid/id.*) into an open object. */
     void (*fields_json)(const struct event *ev, struct jbuf *jb);
+    /* The DNS name the responder's address was last looked up by, or NULL. */
+    const char *resp_name;
 };
 
 struct event_sink {
@@ -59,7 +61,8 @@ void event_emit(const struct event_bus *bus, const struct event *ev);
 
 /*
  * Writes the whole event as one JSON object (no newline): type, ts, uid and
- * the connection 5-tuple as Zeek names them, then the type's fields.
+ * the connection 5-tuple as Zeek names them, then the type's fields, then
+ * resp_name when known.
  */
 void event_to_json(const struct event *ev, struct jbuf *jb);
 

@@ -17,6 +17,7 @@
 #include "proto/names.h"
 #include "sensor/sensor.h"
 #include "util/hash.h"
+#include "util/json.h"
 #include "util/log.h"
 
 #define US_PER_HOUR (3600LL * 1000000)
@@ -638,6 +639,41 @@ static void series_score(const struct life *l, const struct l_pair *p, struct be
     beacon_score(ts, sz, sr->n, out);
 }
 
+/* What an entity (e, NULL if unknown) and its pair with the device (p, NULL if none) say. */
+static void fill_seen(const struct life *l, enum life_kind kind, const struct l_entity *e,
+                      const struct l_pair *p, int64_t ts, struct life_seen *seen)
+{
+    memset(seen, 0, sizeof(*seen));
+    seen->valid = 1;
+    seen->kind = kind;
+    seen->new_for_org = e == NULL;
+    seen->new_for_device = p == NULL;
+    seen->org_first_seen = e ? e->first_seen : 0;
+    seen->young = !e || ts - e->first_seen < l->cfg.young_us;
+    uint32_t others = e ? e->ndev : 0;
+    if (p && p->counted && others)
+        others--;
+    seen->other_devices = others;
+    seen->device_conns = p ? p->conns : 0;
+    seen->device_days = p ? (uint32_t)__builtin_popcount(p->days) : 0;
+    seen->rarity = rarity_of(others, l->active_devices ? l->active_devices : 1);
+}
+
+void life_peek(const struct life *l, const struct addr *d, enum life_kind kind, const void *val,
+               size_t len, int64_t ts, struct life_seen *seen)
+{
+    if (len > LIFE_VAL_MAX)
+        len = LIFE_VAL_MAX;
+    long e = ent_find(l, kind, val, len, life_entity_hash(kind, val, len));
+    long p = -1;
+    if (e >= 0) {
+        long ds = dev_find(l, d, life_device_hash(d));
+        if (ds >= 0)
+            p = pair_find(l, (uint32_t)ds, (uint32_t)e);
+    }
+    fill_seen(l, kind, e >= 0 ? &l->ent[e] : NULL, p >= 0 ? &l->pair[p] : NULL, ts, seen);
+}
+
 /*
  * Device dslot used entity (kind, val): fills seen with what was true
  * before, then learns. Returns the pair slot.
@@ -654,21 +690,8 @@ static uint32_t touch(struct life *l, uint32_t dslot, enum life_kind kind, const
     struct l_entity *e = &l->ent[eslot];
     long p0 = e0 >= 0 ? pair_find(l, dslot, eslot) : -1;
 
-    if (seen) {
-        memset(seen, 0, sizeof(*seen));
-        seen->valid = 1;
-        seen->kind = kind;
-        seen->new_for_org = e0 < 0;
-        seen->new_for_device = p0 < 0;
-        seen->org_first_seen = e0 >= 0 ? e->first_seen : 0;
-        seen->young = e0 < 0 || ts - e->first_seen < l->cfg.young_us;
-        uint32_t others = e->ndev;
-        if (p0 >= 0 && l->pair[p0].counted && others)
-            others--;
-        seen->other_devices = e0 >= 0 ? others : 0;
-        seen->device_conns = p0 >= 0 ? l->pair[p0].conns : 0;
-        seen->rarity = rarity_of(seen->other_devices, l->active_devices ? l->active_devices : 1);
-    }
+    if (seen)
+        fill_seen(l, kind, e0 >= 0 ? e : NULL, p0 >= 0 ? &l->pair[p0] : NULL, ts, seen);
 
     uint32_t pslot;
     if (p0 >= 0) {
@@ -741,14 +764,37 @@ static const char *registrable(const char *host)
     return psl_registrable_domain(p, host);
 }
 
+int life_is_internal(const struct life *l, const struct addr *a)
+{
+    if (cidr_set_contains(&l->cfg.internal, a))
+        return 1;
+    return l->cfg.auto_internal && dev_find(l, a, life_device_hash(a)) >= 0;
+}
+
+/*
+ * Is the originator a device? An address in the internal networks is. With
+ * auto_internal (no networks configured) and no such address seen yet, as
+ * in a capture of one host on a public address, the originators are.
+ */
+static int originator_is_device(struct life *l, const struct addr *a)
+{
+    if (cidr_set_contains(&l->cfg.internal, a)) {
+        l->private_seen = 1;
+        return 1;
+    }
+    if (!l->cfg.auto_internal)
+        return 0;
+    return !l->private_seen || dev_find(l, a, life_device_hash(a)) >= 0;
+}
+
 static void learn_conn(struct life *l, const struct event *ev, struct life_obs *obs)
 {
     const struct flow *f = ev->flow;
-    const struct conn_event *ce = ev->body;
-    const struct cidr_set *in = &l->cfg.internal;
-    int oi = cidr_set_contains(in, &f->orig_h), ri = cidr_set_contains(in, &f->resp_h);
-    if (!oi)
+    if (!originator_is_device(l, &f->orig_h))
         return; /* inbound or transit: the device is the originator, when it is ours */
+    if (addr_cmp(&f->orig_h, &f->resp_h) == 0)
+        return;
+    int ri = life_is_internal(l, &f->resp_h);
     int64_t ts = ev->ts;
     int created;
     uint32_t ds = dev_get(l, &f->orig_h, ts, &created);
@@ -801,7 +847,7 @@ static void learn_conn(struct life *l, const struct event *ev, struct life_obs *
             series_score(l, &l->pair[ip_pair], &obs->beacon_ip);
             obs->beacon_valid = obs->beacon_ip.n >= BEACON_MIN_CONNS;
         }
-        const char *name = ce->names ? names_lookup(ce->names, &f->resp_h) : NULL;
+        const char *name = ev->resp_name;
         if (name) {
             uint32_t hp = touch(l, ds, LK_HOST, name, strlen(name), ts, ob, rb,
                                 obs ? &obs->host : NULL);
@@ -824,7 +870,89 @@ static void learn_conn(struct life *l, const struct event *ev, struct life_obs *
     }
 }
 
+/* The device behind a non-conn event: its originator, when internal. Returns the slot or -1. */
+static long event_device(struct life *l, const struct event *ev, struct life_obs *obs)
+{
+    const struct flow *f = ev->flow;
+    if (!f || !originator_is_device(l, &f->orig_h))
+        return -1;
+    int created;
+    uint32_t ds = dev_get(l, &f->orig_h, ev->ts, &created);
+    if (created)
+        l->active_devices++;
+    struct l_device *d = &l->dev[ds];
+    roll_hour(l, d, ev->ts);
+    if (ev->ts > d->last_seen)
+        d->last_seen = ev->ts;
+    if (obs) {
+        obs->has_device = 1;
+        obs->device = f->orig_h;
+        obs->device_first_seen = d->first_seen;
+        life_peek(l, &f->orig_h, LK_IP, f->resp_h.b, 16, ev->ts, &obs->ip);
+    }
+    return (long)ds;
+}
+
+static const struct jfield *field_str(const struct jfields *f, const char *key)
+{
+    const struct jfield *x = jf_get(f, key);
+    return x && x->type == JF_STR ? x : NULL;
+}
+
+/* A hostname learned as itself and as its registrable domain. */
+static void learn_host(struct life *l, uint32_t ds, const char *host, size_t n, int64_t ts,
+                       struct life_obs *obs)
+{
+    if (!n)
+        return;
+    touch(l, ds, LK_HOST, host, n, ts, 0, 0, obs ? &obs->host : NULL);
+    char tmp[256];
+    if (n >= sizeof(tmp))
+        return;
+    memcpy(tmp, host, n);
+    tmp[n] = '\0';
+    const char *dom = registrable(tmp);
+    if (dom)
+        touch(l, ds, LK_DOMAIN, dom, strlen(dom), ts, 0, 0, obs ? &obs->domain : NULL);
+}
+
+static void learn_app(struct life *l, const struct event *ev, const struct jfields *f,
+                      struct life_obs *obs)
+{
+    long ds = event_device(l, ev, obs);
+    if (ds < 0)
+        return;
+    int64_t ts = ev->ts;
+    const struct jfield *x;
+    switch (ev->type) {
+    case EV_TLS:
+        if ((x = field_str(f, "ja3")) && x->n)
+            touch(l, (uint32_t)ds, LK_JA3, x->s, x->n, ts, 0, 0, obs ? &obs->ja3 : NULL);
+        if ((x = field_str(f, "server_name")) && x->n)
+            learn_host(l, (uint32_t)ds, x->s, x->n, ts, obs);
+        if ((x = field_str(f, "issuer")) && x->n)
+            touch(l, (uint32_t)ds, LK_ISSUER, x->s, x->n, ts, 0, 0, obs ? &obs->issuer : NULL);
+        break;
+    case EV_HTTP:
+        x = field_str(f, "user_agent");
+        touch(l, (uint32_t)ds, LK_UA, x ? x->s : "", x ? x->n : 0, ts, 0, 0,
+              obs ? &obs->ua : NULL);
+        if ((x = field_str(f, "host")) && x->n)
+            learn_host(l, (uint32_t)ds, x->s, x->n, ts, obs);
+        break;
+    default:
+        /* other events name the device and peer only: their facts are peeked, not learned */
+        break;
+    }
+}
+
 void life_observe(struct life *l, const struct event *ev, struct life_obs *obs)
+{
+    life_observe_fields(l, ev, NULL, obs);
+}
+
+void life_observe_fields(struct life *l, const struct event *ev, const struct jfields *f,
+                         struct life_obs *obs)
 {
     if (obs)
         memset(obs, 0, sizeof(*obs));
@@ -835,12 +963,17 @@ void life_observe(struct life *l, const struct event *ev, struct life_obs *obs)
         l->last_ts = ts;
     l->events++;
     age_window(l, l->last_ts);
-    switch (ev->type) {
-    case EV_CONN:
+    if (ev->type == EV_CONN) {
         learn_conn(l, ev, obs);
-        break;
-    default:
-        break;
+    } else if (ev->flow) {
+        static struct jfields own;
+        if (!f) {
+            struct jbuf jb;
+            jb_init_capture(&jb, &own);
+            event_to_json(ev, &jb);
+            f = &own;
+        }
+        learn_app(l, ev, f, obs);
     }
     if (obs) {
         obs->org_devices = l->active_devices;

@@ -70,6 +70,7 @@ const char *life_metric_name(enum life_metric m);
 
 struct life_config {
     struct cidr_set internal;   /* borrowed */
+    int auto_internal;          /* no networks configured: see life_is_internal() */
     int64_t window_us;          /* learning window for rarity (default 28 days) */
     int64_t young_us;           /* "young": first seen by the organisation less than this ago (7 days) */
     int64_t learning_us;        /* learning period: no alerts until this long after the first event */
@@ -125,6 +126,25 @@ void life_free(struct life *l);
  * must come in time order per device; small reorderings are harmless.
  */
 void life_observe(struct life *l, const struct event *ev, struct life_obs *obs);
+
+/*
+ * The same, with the event's fields already captured (util/json.h capture
+ * mode) by the caller, who needs them too; f may be NULL.
+ */
+struct jfields;
+void life_observe_fields(struct life *l, const struct event *ev, const struct jfields *f,
+                         struct life_obs *obs);
+
+/*
+ * Is a inside the organisation? In the internal networks, or, with
+ * auto_internal, a device learned as such (an originator seen while no
+ * address of the internal networks had been).
+ */
+int life_is_internal(const struct life *l, const struct addr *a);
+
+/* What entity (kind, val) looks like to device d now, without learning anything. */
+void life_peek(const struct life *l, const struct addr *d, enum life_kind kind, const void *val,
+               size_t len, int64_t ts, struct life_seen *seen);
 
 /*
  * How surprising count c of metric m is for device d in the hour holding

@@ -91,6 +91,7 @@ struct life {
     double org_sum[LM__COUNT]; /* all device-hours folded, for new devices' priors */
     double org_hours;
     uint64_t events;
+    int private_seen; /* an originator inside the internal networks was seen */
 };
 
 /* Helpers shared by life.c, store.c and report.c. */

@@ -73,6 +73,7 @@ struct meta {
     uint64_t events;
     double org_hours;
     double org_sum[LM__COUNT];
+    uint64_t private_seen;
 };
 
 static struct l_table *tables(const struct life *l, int i)
@@ -114,6 +115,7 @@ static int save_meta(struct db *db, const struct life *l)
     m.events = l->events;
     m.org_hours = l->org_hours;
     memcpy(m.org_sum, l->org_sum, sizeof(m.org_sum));
+    m.private_seen = (uint64_t)l->private_seen;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", -1, &st,
                            NULL) != SQLITE_OK)
@@ -350,6 +352,7 @@ static int load_meta(struct db *db, struct life *l)
     l->events = m.events;
     l->org_hours = m.org_hours;
     memcpy(l->org_sum, m.org_sum, sizeof(l->org_sum));
+    l->private_seen = (int)m.private_seen;
     /* free lists */
     if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = ?", -1, &st, NULL) != SQLITE_OK)
         return fail(db, "cannot read free lists");

@@ -4,6 +4,7 @@
 #include "proto/proto.h"
 
 #include "flow/flow.h"
+#include "proto/names.h"
 #include "sensor/sensor.h"
 
 extern const struct proto_ops tls_proto;
@@ -55,6 +56,7 @@ void app_emit(struct app_ctx *ctx, enum event_type type, const void *body,
         .flow = ctx->flow,
         .body = body,
         .fields_json = fields_json,
+        .resp_name = ctx->flow ? names_lookup(ctx->sensor->names, &ctx->flow->resp_h) : NULL,
     };
     event_emit(ctx->sensor->bus, &ev);
 }

@@ -56,9 +56,6 @@ static void conn_fields_json(const struct event *ev, struct jbuf *jb)
         jb_ku64(jb, "vlan", f->vlan);
     if (f->inner_vlan)
         jb_ku64(jb, "inner_vlan", f->inner_vlan);
-    const char *name = names_lookup(ce->names, &f->resp_h);
-    if (name)
-        jb_kstr(jb, "resp_name", name);
 }
 
 static void on_packet(void *ctx, struct flow *f, int dir, const struct packet *p)
@@ -77,6 +74,7 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end why)
         .flow = f,
         .body = &ce,
         .fields_json = conn_fields_json,
+        .resp_name = names_lookup(s->names, &f->resp_h),
     };
     event_emit(s->bus, &ev);
     app_flow_free(f);

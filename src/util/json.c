@@ -40,6 +40,67 @@ void jb_init(struct jbuf *jb)
     memset(jb, 0, sizeof(*jb));
 }
 
+/* ---- capture mode ---- */
+
+void jb_init_capture(struct jbuf *jb, struct jfields *rec)
+{
+    memset(jb, 0, sizeof(*jb));
+    jb->rec = rec;
+    rec->n = 0;
+    rec->pending_key = NULL;
+    rec->in_array = 0;
+    rec->arena_used = 0;
+}
+
+const struct jfield *jf_get(const struct jfields *f, const char *key)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->v[i].key, key) == 0)
+            return &f->v[i];
+    return NULL;
+}
+
+static struct jfield *rec_add(struct jbuf *jb, enum jf_type t)
+{
+    struct jfields *r = jb->rec;
+    if (!r->pending_key || r->n >= JF_MAX_FIELDS)
+        return NULL;
+    struct jfield *f = &r->v[r->n++];
+    f->key = r->pending_key;
+    f->type = t;
+    f->s = NULL;
+    f->n = 0;
+    f->num = 0;
+    if (!r->in_array)
+        r->pending_key = NULL;
+    return f;
+}
+
+static void rec_str(struct jbuf *jb, const char *s, size_t n)
+{
+    struct jfields *r = jb->rec;
+    if (n + 1 > JF_ARENA - r->arena_used)
+        n = JF_ARENA - r->arena_used > 0 ? JF_ARENA - r->arena_used - 1 : 0;
+    if (r->arena_used >= JF_ARENA)
+        return;
+    struct jfield *f = rec_add(jb, JF_STR);
+    if (!f)
+        return;
+    char *dst = r->arena + r->arena_used;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    r->arena_used += n + 1;
+    f->s = dst;
+    f->n = n;
+}
+
+static void rec_num(struct jbuf *jb, enum jf_type t, double v)
+{
+    struct jfield *f = rec_add(jb, t);
+    if (f)
+        f->num = v;
+}
+
 void jb_release(struct jbuf *jb)
 {
     free(jb->buf);
@@ -80,28 +141,48 @@ static void nest_close(struct jbuf *jb, char c)
 
 void jb_obj_open(struct jbuf *jb)
 {
+    if (jb->rec) {
+        jb->rec->pending_key = NULL;
+        return;
+    }
     sep(jb);
     nest_open(jb, '{');
 }
 
 void jb_obj_close(struct jbuf *jb)
 {
+    if (jb->rec)
+        return;
     nest_close(jb, '}');
 }
 
 void jb_arr_open(struct jbuf *jb)
 {
+    if (jb->rec) {
+        jb->rec->in_array = 1;
+        return;
+    }
     sep(jb);
     nest_open(jb, '[');
 }
 
 void jb_arr_close(struct jbuf *jb)
 {
+    if (jb->rec) {
+        jb->rec->in_array = 0;
+        jb->rec->pending_key = NULL;
+        return;
+    }
     nest_close(jb, ']');
 }
 
 void jb_key(struct jbuf *jb, const char *key)
 {
+    if (jb->rec) {
+        jb->rec->pending_key = key;
+        jb->rec->in_array = 0;
+        return;
+    }
     sep(jb);
     putc1(jb, '"');
     put(jb, key, strlen(key));
@@ -200,6 +281,10 @@ static void put_escaped(struct jbuf *jb, const unsigned char *s, size_t n)
 
 void jb_strn(struct jbuf *jb, const void *s, size_t n)
 {
+    if (jb->rec) {
+        rec_str(jb, s, n);
+        return;
+    }
     sep(jb);
     put_escaped(jb, s, n);
 }
@@ -211,6 +296,10 @@ void jb_str(struct jbuf *jb, const char *s)
 
 void jb_u64(struct jbuf *jb, uint64_t v)
 {
+    if (jb->rec) {
+        rec_num(jb, JF_NUM, (double)v);
+        return;
+    }
     char tmp[24];
     size_t i = sizeof(tmp);
     do {
@@ -223,6 +312,10 @@ void jb_u64(struct jbuf *jb, uint64_t v)
 
 void jb_i64(struct jbuf *jb, int64_t v)
 {
+    if (jb->rec) {
+        rec_num(jb, JF_NUM, (double)v);
+        return;
+    }
     if (v < 0) {
         sep(jb);
         putc1(jb, '-');
@@ -235,6 +328,10 @@ void jb_i64(struct jbuf *jb, int64_t v)
 
 void jb_fixed(struct jbuf *jb, double v, int decimals)
 {
+    if (jb->rec) {
+        rec_num(jb, JF_NUM, v);
+        return;
+    }
     char tmp[64];
     if (decimals < 0)
         decimals = 0;
@@ -251,6 +348,10 @@ void jb_fixed(struct jbuf *jb, double v, int decimals)
 
 void jb_ts(struct jbuf *jb, int64_t us)
 {
+    if (jb->rec) {
+        rec_num(jb, JF_NUM, (double)us / 1e6);
+        return;
+    }
     char tmp[40];
     uint64_t a = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
     int n = snprintf(tmp, sizeof(tmp), "%s%llu.%06llu", us < 0 ? "-" : "",
@@ -261,6 +362,10 @@ void jb_ts(struct jbuf *jb, int64_t us)
 
 void jb_bool(struct jbuf *jb, int v)
 {
+    if (jb->rec) {
+        rec_num(jb, JF_BOOL, v ? 1 : 0);
+        return;
+    }
     sep(jb);
     if (v)
         put(jb, "true", 4);
@@ -270,6 +375,10 @@ void jb_bool(struct jbuf *jb, int v)
 
 void jb_null(struct jbuf *jb)
 {
+    if (jb->rec) {
+        rec_num(jb, JF_NULL, 0);
+        return;
+    }
     sep(jb);
     put(jb, "null", 4);
 }
@@ -312,6 +421,10 @@ void jb_kts(struct jbuf *jb, const char *key, int64_t us)
 
 void jb_raw(struct jbuf *jb, const char *s, size_t n)
 {
+    if (jb->rec) {
+        rec_str(jb, s, n);
+        return;
+    }
     sep(jb);
     put(jb, s, n);
 }

@@ -17,13 +17,51 @@
 
 #define JB_MAX_DEPTH 16
 
+struct jfields;
+
 struct jbuf {
     char *buf;
     size_t len;
     size_t cap;
     int depth;
     unsigned char need_comma[JB_MAX_DEPTH];
+    struct jfields *rec; /* capture mode: values are recorded, not written */
 };
+
+/*
+ * Capture mode. The same fields_json() code that writes an event as JSON
+ * can instead record its fields, so that the models read every event's
+ * fields by the names users see in `vigil events`, with no second list of
+ * accessors to keep in step. Keys are borrowed (string literals); string
+ * values are copied into the capture's own arena. A key given values
+ * inside an array is recorded once per value (multi-valued).
+ */
+#define JF_MAX_FIELDS 256
+#define JF_ARENA (64 * 1024)
+
+enum jf_type { JF_STR, JF_NUM, JF_BOOL, JF_NULL };
+
+struct jfield {
+    const char *key;
+    enum jf_type type;
+    const char *s; /* JF_STR: NUL-terminated copy in the arena */
+    size_t n;
+    double num;    /* JF_NUM, and JF_BOOL as 0/1 */
+};
+
+struct jfields {
+    struct jfield v[JF_MAX_FIELDS];
+    size_t n;
+    const char *pending_key;
+    int in_array;
+    size_t arena_used;
+    char arena[JF_ARENA];
+};
+
+/* Starts recording into rec (emptied first). */
+void jb_init_capture(struct jbuf *jb, struct jfields *rec);
+/* The first field named key, or NULL. */
+const struct jfield *jf_get(const struct jfields *f, const char *key);
 
 void jb_init(struct jbuf *jb);
 void jb_release(struct jbuf *jb);
