@@ -93,6 +93,8 @@ static int resolve(void *ctx, const char *name, struct expr_ref *ref, char *err,
         const char *attr = dot + 1;
         for (int k = 0; k < LK__COUNT; k++) {
             const char *kn = life_kind_name((enum life_kind)k);
+            if (k == LK_UA && pl == 2 && strncmp(name, "ua", 2) == 0)
+                kn = "ua"; /* the short name models use */
             if (strlen(kn) == pl && strncmp(name, kn, pl) == 0) {
                 if ((i = find_name(seen_attrs, SA__COUNT, attr)) < 0)
                     goto bad_attr;
@@ -141,7 +143,26 @@ static int resolve(void *ctx, const char *name, struct expr_ref *ref, char *err,
             }
         }
     }
-    /* anything else is a field of the event, as `vigil events` names it */
+    /*
+     * Anything else is a field of the event, as `vigil events` names it.
+     * Dotted event fields only come from a few Zeek-style groups; any other
+     * prefix is a misspelt namespace, refused rather than left to be a
+     * field that is never there.
+     */
+    if (dot) {
+        static const char *const groups[] = {"id", "certificate", "san", "basic_constraints",
+                                             "breach", NULL};
+        size_t pl = (size_t)(dot - name);
+        int ok = 0;
+        for (int g = 0; groups[g]; g++)
+            if (strlen(groups[g]) == pl && strncmp(name, groups[g], pl) == 0)
+                ok = 1;
+        if (!ok) {
+            snprintf(err, errlen, "'%s': unknown namespace '%.*s' (see docs/models.md)", name,
+                     (int)pl, name);
+            return -1;
+        }
+    }
     ref->ns = NS_EVENT;
     ref->id = 0;
     return 0;

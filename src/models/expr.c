@@ -532,15 +532,16 @@ static int is_vowel(int c)
 }
 
 /*
- * How machine-generated a name looks, 0..1: high character entropy for its
- * length, case flips inside the name (TfBXbg), letters and digits
- * interleaved (g6gE), too few vowels, long consonant runs. Names people
- * and build systems choose ("setup", "chrome_installer", "update-2.1")
- * have few of these. Only the last path segment's stem is measured.
+ * How machine-generated a name looks, 0..1. Only the last path segment's
+ * stem is measured. Signs of a generator, each 0..1:
+ *  - short lowercase runs broken by capitals or digits ("TfBXbg6gEAqe"):
+ *    words in CamelCase ("WindowsUpdate") have lowercase runs of 3 or more;
+ *  - digits wedged between letters with no separator ("g6g", "b0f"), where
+ *    people write versions apart ("vlc-3.0.18");
+ *  - too few vowels, long consonant runs, high character entropy.
  */
 double str_randomness(const char *s, size_t n)
 {
-    /* last segment, without its extension */
     size_t start = 0;
     for (size_t i = 0; i < n; i++)
         if (s[i] == '/' || s[i] == '\\')
@@ -554,17 +555,19 @@ double str_randomness(const char *s, size_t n)
     if (end <= start)
         end = n;
     char buf[256];
-    size_t L = 0;
-    for (size_t i = start; i < end && L < sizeof(buf); i++)
-        if (isalnum((unsigned char)s[i]))
-            buf[L++] = s[i];
-    if (L < 5)
-        return 0;
-    double h = str_entropy(buf, L);
-    double hmax = log2((double)(L < 36 ? L : 36));
-    size_t case_flips = 0, digit_flips = 0, letters = 0, vowels = 0, run = 0, max_run = 0;
-    for (size_t i = 0; i < L; i++) {
-        int c = (unsigned char)buf[i];
+    size_t L = 0, letters = 0, vowels = 0, run = 0, max_run = 0;
+    size_t short_lower = 0, wedged = 0;
+    size_t lower_run = 0;
+    for (size_t i = start; i < end; i++) {
+        int c = (unsigned char)s[i];
+        int next = i + 1 < end ? (unsigned char)s[i + 1] : 0;
+        if (!isalnum(c)) {
+            lower_run = 0;
+            run = 0;
+            continue;
+        }
+        if (L < sizeof(buf))
+            buf[L++] = (char)c;
         if (isalpha(c)) {
             letters++;
             if (is_vowel(c)) {
@@ -573,24 +576,38 @@ double str_randomness(const char *s, size_t n)
             } else if (++run > max_run) {
                 max_run = run;
             }
+            if (islower(c)) {
+                lower_run++;
+                /* a lowercase run of 1-2 cut short by a capital or a digit */
+                if (lower_run <= 2 && next && (isupper(next) || isdigit(next)))
+                    short_lower++;
+            } else {
+                lower_run = 0;
+            }
         } else {
             run = 0;
-        }
-        if (i) {
-            int p = (unsigned char)buf[i - 1];
-            if (isalpha(p) && isalpha(c) && !!isupper(p) != !!isupper(c))
-                case_flips++;
-            if (!!isdigit(p) != !!isdigit(c))
-                digit_flips++;
+            lower_run = 0;
+            /* a digit run with a letter right before it and right after it */
+            if (i > start && isalpha((unsigned char)s[i - 1])) {
+                size_t j = i;
+                while (j < end && isdigit((unsigned char)s[j]))
+                    j++;
+                if (j < end && isalpha((unsigned char)s[j]))
+                    wedged++;
+            }
         }
     }
+    if (L < 5 || letters < 3)
+        return 0;
+    double h = str_entropy(buf, L);
+    double hmax = log2((double)(L < 36 ? L : 36));
     double f_ent = hmax > 0 ? h / hmax : 0;
-    double f_case = fmin(1.0, 4.0 * (double)case_flips / (double)L);
-    double f_digit = fmin(1.0, 4.0 * (double)digit_flips / (double)L);
-    double vr = letters ? (double)vowels / (double)letters : 0.38;
+    double f_case = fmin(1.0, 3.0 * (double)short_lower / (double)letters);
+    double f_wedge = fmin(1.0, 0.5 * (double)wedged);
+    double vr = (double)vowels / (double)letters;
     double f_vowel = vr < 0.38 ? (0.38 - vr) / 0.38 : 0;
     double f_run = fmin(1.0, (double)max_run / 6.0);
-    double r = 0.30 * f_ent + 0.25 * f_case + 0.15 * f_digit + 0.15 * f_vowel + 0.15 * f_run;
+    double r = 0.25 * f_ent + 0.30 * f_case + 0.15 * f_wedge + 0.15 * f_vowel + 0.15 * f_run;
     double len_f = fmin(1.0, (double)L / 8.0);
     return fmax(0, fmin(1, r * len_f));
 }
