@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "capture/capture.h"
+#include "event/replay.h"
 #include "cli/cli.h"
 #include "life/life.h"
 #include "models/engine.h"
@@ -22,7 +23,8 @@
 static const char analyze_usage[] =
     "usage: vigil analyze [OPTIONS] CAPTURE...\n"
     "\n"
-    "Reads pcap or pcapng files in the order given, learns from them the\n"
+    "Reads pcap or pcapng files (or JSON lines of events, as vigil events writes\n"
+    "them) in the order given, learns from them the\n"
     "organisation's pattern of life (its devices, the endpoints each uses and how\n"
     "rare they are, hourly baselines, beaconing) and judges every event against\n"
     "what was learned before it with the models: each breach is one JSON line on\n"
@@ -222,11 +224,18 @@ int cmd_analyze(int argc, char **argv)
     }
     struct capture_progress pr;
     capture_progress_init(&pr, isatty(STDERR_FILENO), argv + optind, argc - optind);
-    for (int i = optind; i < argc; i++)
-        if (capture_file(argv[i], &s, &pr) < 0)
+    unsigned long skipped = 0;
+    for (int i = optind; i < argc; i++) {
+        /* JSON lines are events from vigil events or another sensor; anything else a capture */
+        int rc = replay_is_json(argv[i]) == 1 ? replay_file(argv[i], &bus, &skipped)
+                                                : capture_file(argv[i], &s, &pr);
+        if (rc < 0)
             status = 1;
+    }
     sensor_finish(&s);
     capture_progress_done(&pr);
+    if (skipped)
+        log_msg(LOG_WARN, "analyze", "%lu event lines were not events and were skipped", skipped);
     if (state) {
         if (life_save(life, state, err, sizeof(err)) < 0 ||
             engine_save(eng, state, err, sizeof(err)) < 0) {

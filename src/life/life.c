@@ -787,17 +787,71 @@ static int originator_is_device(struct life *l, const struct addr *a)
     return !l->private_seen || dev_find(l, a, life_device_hash(a)) >= 0;
 }
 
-static void learn_conn(struct life *l, const struct event *ev, struct life_obs *obs)
+/*
+ * What the pattern of life reads of a connection, taken from the event's
+ * fields (by the names `vigil events` prints) rather than from the sensor's
+ * structures, so events replayed from JSON or sent by another sensor are
+ * learned exactly as the ones of a capture.
+ */
+struct conn_view {
+    struct addr orig, resp;
+    unsigned resp_p;
+    int tcp, udp;
+    uint64_t ob, rb;
+    const char *state;
+    const char *svc;
+    const char *name; /* resp_name, or NULL */
+};
+
+static const struct jfield *field_str(const struct jfields *f, const char *key)
 {
-    const struct flow *f = ev->flow;
-    if (!originator_is_device(l, &f->orig_h))
-        return; /* inbound or transit: the device is the originator, when it is ours */
-    if (addr_cmp(&f->orig_h, &f->resp_h) == 0)
+    const struct jfield *x = jf_get(f, key);
+    return x && x->type == JF_STR ? x : NULL;
+}
+
+static double field_num(const struct jfields *f, const char *key)
+{
+    const struct jfield *x = jf_get(f, key);
+    return x && x->type == JF_NUM ? x->num : 0;
+}
+
+/* Fills v from f; returns 0, or -1 if the event names no connection. */
+static int conn_view_of(const struct jfields *f, struct conn_view *v)
+{
+    const struct jfield *o = field_str(f, "id.orig_h"), *r = field_str(f, "id.resp_h");
+    if (!o || !r || addr_parse(o->s, &v->orig) < 0 || addr_parse(r->s, &v->resp) < 0)
+        return -1;
+    double p = field_num(f, "id.resp_p");
+    v->resp_p = p >= 0 && p <= 65535 ? (unsigned)p : 0;
+    const struct jfield *pr = field_str(f, "proto");
+    v->tcp = pr && strcmp(pr->s, "tcp") == 0;
+    v->udp = pr && strcmp(pr->s, "udp") == 0;
+    double ob = field_num(f, "orig_bytes"), rb = field_num(f, "resp_bytes");
+    v->ob = ob > 0 ? (uint64_t)ob : 0;
+    v->rb = rb > 0 ? (uint64_t)rb : 0;
+    const struct jfield *x = field_str(f, "conn_state");
+    v->state = x ? x->s : "";
+    x = field_str(f, "service");
+    v->svc = x ? x->s : "";
+    x = field_str(f, "resp_name");
+    v->name = x && x->n ? x->s : NULL;
+    return 0;
+}
+
+static void learn_conn(struct life *l, const struct event *ev, const struct jfields *fields,
+                       struct life_obs *obs)
+{
+    struct conn_view cv;
+    if (conn_view_of(fields, &cv) < 0)
         return;
-    int ri = life_is_internal(l, &f->resp_h);
+    if (!originator_is_device(l, &cv.orig))
+        return; /* inbound or transit: the device is the originator, when it is ours */
+    if (addr_cmp(&cv.orig, &cv.resp) == 0)
+        return;
+    int ri = life_is_internal(l, &cv.resp);
     int64_t ts = ev->ts;
     int created;
-    uint32_t ds = dev_get(l, &f->orig_h, ts, &created);
+    uint32_t ds = dev_get(l, &cv.orig, ts, &created);
     struct l_device *d = &l->dev[ds];
     if (created)
         l->active_devices++;
@@ -807,19 +861,18 @@ static void learn_conn(struct life *l, const struct event *ev, struct life_obs *
     d->conns++;
     if (obs) {
         obs->has_device = 1;
-        obs->device = f->orig_h;
+        obs->device = cv.orig;
         obs->device_first_seen = d->first_seen;
     }
-    uint64_t ob = flow_payload_bytes(f, 0), rb = flow_payload_bytes(f, 1);
-    const char *state = flow_conn_state(f);
-    const char *svc = app_service(f);
+    uint64_t ob = cv.ob, rb = cv.rb;
+    const char *svc = cv.svc;
 
     d->cur[LM_CONNS] += 1;
-    if (is_failed(state))
+    if (is_failed(cv.state))
         d->cur[LM_FAILED] += 1;
 
     struct life_seen *s_ip = obs ? &obs->ip : NULL;
-    uint32_t ip_pair = touch(l, ds, LK_IP, f->resp_h.b, 16, ts, ob, rb, s_ip);
+    uint32_t ip_pair = touch(l, ds, LK_IP, cv.resp.b, 16, ts, ob, rb, s_ip);
     d = &l->dev[ds];
 
     if (!ri) {
@@ -827,18 +880,17 @@ static void learn_conn(struct life *l, const struct event *ev, struct life_obs *
         d->cur[LM_EXT_KBYTES] += (float)((double)ob / 1024.0);
         if (s_ip && s_ip->new_for_device)
             d->cur[LM_NEW_EXT] += 1;
-        if (strstr(svc, "smtp") || f->resp_p == 25 || f->resp_p == 587 || f->resp_p == 465)
+        if (strstr(svc, "smtp") || cv.resp_p == 25 || cv.resp_p == 587 || cv.resp_p == 465)
             d->cur[LM_SMTP] += 1;
         if (strstr(svc, "ssl") || strstr(svc, "http"))
             d->cur[LM_TLS_HTTP] += 1;
         char port[24];
-        int n = snprintf(port, sizeof(port), "%s/%u", f->proto == IPPROTO_UDP_ ? "udp" : "tcp",
-                         f->resp_p);
-        if (f->proto == IPPROTO_TCP_ || f->proto == IPPROTO_UDP_)
+        int n = snprintf(port, sizeof(port), "%s/%u", cv.udp ? "udp" : "tcp", cv.resp_p);
+        if (cv.tcp || cv.udp)
             touch(l, ds, LK_PORT, port, (size_t)n, ts, 0, 0, obs ? &obs->port : NULL);
         if (svc[0]) {
             char sp[48];
-            n = snprintf(sp, sizeof(sp), "%s/%u", svc, f->resp_p);
+            n = snprintf(sp, sizeof(sp), "%.30s/%u", svc, cv.resp_p);
             touch(l, ds, LK_SERVICE, sp, (size_t)n, ts, 0, 0, obs ? &obs->service : NULL);
         }
         /* the series used for beaconing: device -> external IP */
@@ -847,7 +899,7 @@ static void learn_conn(struct life *l, const struct event *ev, struct life_obs *
             series_score(l, &l->pair[ip_pair], &obs->beacon_ip);
             obs->beacon_valid = obs->beacon_ip.n >= BEACON_MIN_CONNS;
         }
-        const char *name = ev->resp_name;
+        const char *name = cv.name;
         if (name) {
             uint32_t hp = touch(l, ds, LK_HOST, name, strlen(name), ts, ob, rb,
                                 obs ? &obs->host : NULL);
@@ -861,23 +913,24 @@ static void learn_conn(struct life *l, const struct event *ev, struct life_obs *
                 touch(l, ds, LK_DOMAIN, dom, strlen(dom), ts, 0, 0, obs ? &obs->domain : NULL);
         }
     } else {
-        uint64_t ph = hash_bytes(f->resp_h.b, 16, 0x70656572);
+        uint64_t ph = hash_bytes(cv.resp.b, 16, 0x70656572);
         if (peerset_add(&d->peers, (uint32_t)ph))
             d->cur[LM_INT_PEERS] = (float)d->peers.n;
-        if ((f->resp_p == 445 || f->resp_p == 139) && f->proto == IPPROTO_TCP_)
+        if ((cv.resp_p == 445 || cv.resp_p == 139) && cv.tcp)
             if (peerset_add(&d->smb_peers, (uint32_t)ph))
                 d->cur[LM_SMB_PEERS] = (float)d->smb_peers.n;
     }
 }
 
 /* The device behind a non-conn event: its originator, when internal. Returns the slot or -1. */
-static long event_device(struct life *l, const struct event *ev, struct life_obs *obs)
+static long event_device(struct life *l, const struct event *ev, const struct jfields *fields,
+                         struct life_obs *obs)
 {
-    const struct flow *f = ev->flow;
-    if (!f || !originator_is_device(l, &f->orig_h))
+    struct conn_view cv;
+    if (conn_view_of(fields, &cv) < 0 || !originator_is_device(l, &cv.orig))
         return -1;
     int created;
-    uint32_t ds = dev_get(l, &f->orig_h, ev->ts, &created);
+    uint32_t ds = dev_get(l, &cv.orig, ev->ts, &created);
     if (created)
         l->active_devices++;
     struct l_device *d = &l->dev[ds];
@@ -886,17 +939,11 @@ static long event_device(struct life *l, const struct event *ev, struct life_obs
         d->last_seen = ev->ts;
     if (obs) {
         obs->has_device = 1;
-        obs->device = f->orig_h;
+        obs->device = cv.orig;
         obs->device_first_seen = d->first_seen;
-        life_peek(l, &f->orig_h, LK_IP, f->resp_h.b, 16, ev->ts, &obs->ip);
+        life_peek(l, &cv.orig, LK_IP, cv.resp.b, 16, ev->ts, &obs->ip);
     }
     return (long)ds;
-}
-
-static const struct jfield *field_str(const struct jfields *f, const char *key)
-{
-    const struct jfield *x = jf_get(f, key);
-    return x && x->type == JF_STR ? x : NULL;
 }
 
 /* A hostname learned as itself and as its registrable domain. */
@@ -919,7 +966,7 @@ static void learn_host(struct life *l, uint32_t ds, const char *host, size_t n, 
 static void learn_app(struct life *l, const struct event *ev, const struct jfields *f,
                       struct life_obs *obs)
 {
-    long ds = event_device(l, ev, obs);
+    long ds = event_device(l, ev, f, obs);
     if (ds < 0)
         return;
     int64_t ts = ev->ts;
@@ -963,18 +1010,17 @@ void life_observe_fields(struct life *l, const struct event *ev, const struct jf
         l->last_ts = ts;
     l->events++;
     age_window(l, l->last_ts);
-    if (ev->type == EV_CONN) {
-        learn_conn(l, ev, obs);
-    } else if (ev->flow) {
-        static struct jfields own;
-        if (!f) {
-            struct jbuf jb;
-            jb_init_capture(&jb, &own);
-            event_to_json(ev, &jb);
-            f = &own;
-        }
-        learn_app(l, ev, f, obs);
+    static struct jfields own;
+    if (!f) {
+        struct jbuf jb;
+        jb_init_capture(&jb, &own);
+        event_to_json(ev, &jb);
+        f = &own;
     }
+    if (ev->type == EV_CONN)
+        learn_conn(l, ev, f, obs);
+    else
+        learn_app(l, ev, f, obs);
     if (obs) {
         obs->org_devices = l->active_devices;
         double hist_days = (double)(l->last_ts - l->first_ts) / (double)US_PER_DAY;
