@@ -871,7 +871,9 @@ static void learn_conn(struct life *l, const struct event *ev, const struct jfie
     if (is_failed(cv.state))
         d->cur[LM_FAILED] += 1;
 
-    struct life_seen *s_ip = obs ? &obs->ip : NULL;
+    /* always asked for: LM_NEW_EXT below must not depend on whether the caller wants obs */
+    struct life_seen ip_seen;
+    struct life_seen *s_ip = obs ? &obs->ip : &ip_seen;
     uint32_t ip_pair = touch(l, ds, LK_IP, cv.resp.b, 16, ts, ob, rb, s_ip);
     d = &l->dev[ds];
 
