@@ -300,6 +300,25 @@ static enum decode_result decode_ipv6(struct decoder *d, struct packet *out, str
     }
 }
 
+/*
+ * Ethernet pads frames to 60 bytes; some capture rewriting tools then grow
+ * the IPv4 total length over the padding, so a bare ACK seems to carry up to
+ * 6 bytes of zeros at the sequence number the next real segment uses. Such
+ * a segment (IPv4 datagram of at most 46 bytes, only ACK set, payload all
+ * zeros) is taken as the bare ACK it was, so the zeros never reach a
+ * parser ahead of the real bytes.
+ */
+static int tcp_is_padding(const struct packet *p)
+{
+    if (p->ipver != 4 || p->ip_len > 46 || p->payload_len == 0 || p->payload_len > 6 ||
+        p->payload_len != p->payload_wire || (p->tcp_flags & 0x3f) != TH_ACK)
+        return 0;
+    for (uint32_t i = 0; i < p->payload_len; i++)
+        if (p->payload[i])
+            return 0;
+    return 1;
+}
+
 /* TCP, UDP, ICMP, ICMPv6 headers; other protocols are kept as-is. */
 static enum decode_result decode_transport(struct decoder *d, struct packet *out,
                                            const uint8_t *p, size_t caplen, size_t wirelen)
@@ -329,6 +348,8 @@ static enum decode_result decode_transport(struct decoder *d, struct packet *out
         out->payload = p + hl;
         out->payload_len = (uint32_t)(caplen - hl);
         out->payload_wire = (uint32_t)(wirelen - hl);
+        if (tcp_is_padding(out))
+            out->payload_len = out->payload_wire = 0;
         return DECODE_OK;
     }
     case IPPROTO_UDP_: {

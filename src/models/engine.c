@@ -326,7 +326,8 @@ static struct value get(void *ctx, const struct expr_ref *ref)
         memset(seen_model, 0, sizeof(seen_model));
         for (uint32_t i = 0; i < d->nrecent; i++) {
             const struct recent *r = &d->recent[i];
-            if ((double)(c->ts - r->ts) / US > ENGINE_CHAIN_WINDOW || r->ts > c->ts)
+            if ((double)(c->ts - r->ts) / US > ENGINE_CHAIN_WINDOW || r->ts > c->ts ||
+                r->score < ENGINE_CHAIN_MIN_SCORE)
                 continue;
             n++;
             if (r->stage != STAGE_NONE && !(seen_stage & (1u << r->stage))) {

@@ -33,6 +33,7 @@
 #define ENGINE_THREAT_HALF_LIFE (24.0 * 3600)
 #define ENGINE_INCIDENT_GAP (24.0 * 3600)
 #define ENGINE_CHAIN_WINDOW (48.0 * 3600)
+#define ENGINE_CHAIN_MIN_SCORE 50 /* weaker breaches are not a stage of an attack */
 
 struct life;
 
