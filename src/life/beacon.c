@@ -190,6 +190,15 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
     /* dispersion of the gaps is the strongest single sign of a timer (see the top of the file) */
     out->score =
         pow(out->madm_score, 0.7) * pow(out->hist_score, 0.3) * (0.8 + 0.2 * out->size_score);
+    /*
+     * Few gaps can look regular by chance: five random (exponential) gaps
+     * have a MAD under a fifth of their median about one time in ten. The
+     * score is shrunk until BEACON_SURE_GAPS gaps back it, and n is the
+     * number of connections actually scored (the current run).
+     */
+    out->n = m;
+    if (m - 1 < BEACON_SURE_GAPS)
+        out->score *= sqrt((double)(m - 1) / BEACON_SURE_GAPS);
     if (med <= 0)
         out->score = 0; /* bursts within one timestamp are not a period */
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #define BEACON_MIN_CONNS 6 /* fewer connections cannot show a period */
+#define BEACON_SURE_GAPS 10 /* gaps needed before a score is taken at its face value */
 
 struct beacon_result {
     double score;       /* 0..1 */
