@@ -31,6 +31,18 @@ static int t_pass, t_fail;
         }                                                                                          \
     } while (0)
 
+#define CHECK_EQ_I(a, b)                                                                           \
+    do {                                                                                           \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
+        if (a_ == b_) {                                                                            \
+            t_pass++;                                                                              \
+        } else {                                                                                   \
+            t_fail++;                                                                              \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld vs %lld)\n", __FILE__, __LINE__,  \
+                    #a, #b, a_, b_);                                                               \
+        }                                                                                          \
+    } while (0)
+
 #define CHECK_STR(a, b)                                                                            \
     do {                                                                                           \
         const char *a_ = (a), *b_ = (b);                                                           \
@@ -40,6 +52,20 @@ static int t_pass, t_fail;
             t_fail++;                                                                              \
             fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" vs \"%s\")\n", __FILE__,       \
                     __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                    \
+        }                                                                                          \
+    } while (0)
+
+/* n bytes at a equal n bytes at b (either may hold NULs). */
+#define CHECK_MEM(a, b, n)                                                                         \
+    do {                                                                                           \
+        const void *a_ = (a), *b_ = (b);                                                           \
+        size_t n_ = (n);                                                                           \
+        if (a_ && b_ && memcmp(a_, b_, n_) == 0) {                                                 \
+            t_pass++;                                                                              \
+        } else {                                                                                   \
+            t_fail++;                                                                              \
+            fprintf(stderr, "%s:%d: CHECK failed: %zu bytes of %s == %s\n", __FILE__, __LINE__,   \
+                    n_, #a, #b);                                                                   \
         }                                                                                          \
     } while (0)
 
