@@ -54,6 +54,14 @@ enum {
     "  --active-timeout SECONDS   report and restart flows older than this\n"                     \
     "                             (default 3600; 0 disables)\n"
 
+/*
+ * If argv holds "--config FILE", replaces argc/argv with the file's settings
+ * as options, followed by the rest of the command line. Keys must be long
+ * options of opts. Returns 0, or -1 after printing "vigil: FILE:LINE: what".
+ */
+struct option;
+int cli_apply_config(int *argc, char ***argv, const struct option *opts);
+
 /* Sets up cfg with the defaults (the caller releases cfg->internal). */
 void cli_sensor_defaults(struct sensor_config *cfg);
 int cli_sensor_option(int c, const char *arg, struct sensor_config *cfg);

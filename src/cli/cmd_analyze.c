@@ -40,6 +40,9 @@ static const char analyze_usage[] =
     "                             also send breaches as RFC 5424 syslog messages\n"
     "  --models PATH              model definitions: a directory of *.model files or\n"
     "                             one file (default: " VIGIL_DEFAULT_MODELS ")\n"
+    "  --config FILE              read options from FILE: one \"key = value\" per line,\n"
+    "                             the key a long option without dashes (the command\n"
+    "                             line wins); see docs/configuration.md\n"
     "  --learning-period DURATION learn without alerting for this long after the\n"
     "                             first event of the state (e.g. 7d; default 0)\n"
     "\n"
@@ -65,7 +68,7 @@ static const char report_usage[] =
     "  --json       one JSON document instead of text\n"
     "  -h, --help   show this help\n";
 
-enum { OPT_STATE = 300, OPT_JSON, OPT_ALERTS, OPT_CEF, OPT_SYSLOG, OPT_MODELS, OPT_LEARNING };
+enum { OPT_STATE = 300, OPT_JSON, OPT_ALERTS, OPT_CEF, OPT_SYSLOG, OPT_MODELS, OPT_LEARNING, OPT_CONFIG };
 
 /* The models directory: --models, else $VIGIL_MODELS, else the one vigil was built with. */
 static const char *models_path(const char *opt)
@@ -110,10 +113,13 @@ int cmd_analyze(int argc, char **argv)
         {"syslog", required_argument, NULL, OPT_SYSLOG},
         {"models", required_argument, NULL, OPT_MODELS},
         {"learning-period", required_argument, NULL, OPT_LEARNING},
+        {"config", required_argument, NULL, OPT_CONFIG},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    if (cli_apply_config(&argc, &argv, opts) < 0)
+        return EXIT_USAGE;
     struct sensor_config cfg;
     cli_sensor_defaults(&cfg);
     const char *state = NULL, *alerts = "-", *cef = NULL, *syslog_dest = NULL, *models = NULL;
@@ -146,6 +152,10 @@ int cmd_analyze(int argc, char **argv)
         case OPT_MODELS:
             models = optarg;
             break;
+        case OPT_CONFIG:
+            vigil_error("--config", "given more than once");
+            status = EXIT_USAGE;
+            goto out_cfg;
         case OPT_LEARNING:
             if (parse_duration_opt("--learning-period", optarg, &learning_us) < 0) {
                 status = EXIT_USAGE;
