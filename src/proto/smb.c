@@ -1065,7 +1065,9 @@ static void smb2_set_info_req(struct smb_state *st, const struct smb2_hdr *h, co
     if (info_type != 1 || (cls != 13 && cls != 64))
         return;
     const uint8_t *buf = smb2_buf(el, len, boff, blen);
-    struct rd v = rd_make(buf, buf ? blen : 0);
+    if (!buf)
+        return;
+    struct rd v = rd_make(buf, blen);
     int del = cls == 13 ? (rd_u8(&v) & 1) : (rd_le32(&v) & 1); /* DeletePending / FILE_DISPOSITION_DELETE */
     if (!rd_ok(&v) || !del)
         return;
