@@ -28,6 +28,7 @@ static const char *const kind_names[LK__COUNT] = {
     [LK_IP] = "ip",       [LK_HOST] = "host", [LK_DOMAIN] = "domain",
     [LK_PORT] = "port",   [LK_JA3] = "ja3",   [LK_JA4] = "ja4",
     [LK_UA] = "user_agent", [LK_ISSUER] = "issuer", [LK_SERVICE] = "service",
+    [LK_MAILDOM] = "mail_domain",
 };
 
 static const char *const metric_names[LM__COUNT] = {
@@ -657,6 +658,53 @@ static void fill_seen(const struct life *l, enum life_kind kind, const struct l_
     seen->device_conns = p ? p->conns : 0;
     seen->device_days = p ? (uint32_t)__builtin_popcount(p->days) : 0;
     seen->rarity = rarity_of(others, l->active_devices ? l->active_devices : 1);
+    if (kind == LK_DOMAIN && e) {
+        long m = ent_find(l, LK_MAILDOM, e->val, e->len, life_entity_hash(LK_MAILDOM, e->val, e->len));
+        if (m >= 0) {
+            seen->in_mail = 1;
+            seen->mail_first_seen = l->ent[m].first_seen;
+        }
+    }
+}
+
+void life_note_mail_domain(struct life *l, const char *domain, size_t len, int64_t ts)
+{
+    if (!len)
+        return;
+    if (len > LIFE_VAL_MAX)
+        len = LIFE_VAL_MAX;
+    uint32_t e = ent_get(l, LK_MAILDOM, domain, len, ts);
+    struct l_entity *x = &l->ent[e];
+    x->conns++;
+    if (ts > x->last_seen)
+        x->last_seen = ts;
+    if (ts < x->first_seen)
+        x->first_seen = ts;
+    if (!l->first_ts || ts < l->first_ts)
+        l->first_ts = ts;
+    if (ts > l->last_ts)
+        l->last_ts = ts;
+}
+
+void life_domain_facts(const struct life *l, const char *domain, size_t len,
+                       struct life_domain_facts *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (len > LIFE_VAL_MAX)
+        len = LIFE_VAL_MAX;
+    long d = ent_find(l, LK_DOMAIN, domain, len, life_entity_hash(LK_DOMAIN, domain, len));
+    if (d >= 0) {
+        out->in_network = 1;
+        out->devices = l->ent[d].ndev;
+        out->net_first_seen = l->ent[d].first_seen;
+    }
+    long m = ent_find(l, LK_MAILDOM, domain, len, life_entity_hash(LK_MAILDOM, domain, len));
+    if (m >= 0) {
+        out->in_mail = 1;
+        out->mail_first_seen = l->ent[m].first_seen;
+        out->mail_count = l->ent[m].conns;
+    }
+    out->rarity = rarity_of(out->devices, l->active_devices ? l->active_devices : 1);
 }
 
 void life_peek(const struct life *l, const struct addr *d, enum life_kind kind, const void *val,

@@ -48,6 +48,7 @@ enum life_kind {
     LK_UA,       /* an HTTP user agent; "" when the header was absent */
     LK_ISSUER,   /* a certificate issuer */
     LK_SERVICE,  /* an application protocol on a port: "ssl/8443" */
+    LK_MAILDOM,  /* a registrable domain seen in mail (a sender's, a link's) */
     LK__COUNT
 };
 
@@ -98,6 +99,8 @@ struct life_seen {
     uint32_t device_conns;   /* this device's earlier connections to it */
     uint32_t device_days;    /* distinct days this device used it (after the event) */
     double rarity;           /* 0..100; 100 = no other device ever used it */
+    int in_mail;             /* domains: the domain arrived by mail (link or sender) */
+    int64_t mail_first_seen; /* when it first did, 0 if never */
 };
 
 /* Facts about one event, before and after learning it. */
@@ -157,6 +160,27 @@ double life_hour_surprise(const struct life *l, const struct addr *d, enum life_
 
 /* The device's running count of metric m in its current hour (0 if none). */
 double life_hour_count(const struct life *l, const struct addr *d, enum life_metric m);
+
+/*
+ * The one memory of network and mail. The mail side notes the registrable
+ * domains it meets (senders', links') with life_note_mail_domain(), and
+ * asks what the network knows of a domain with life_domain_facts(); the
+ * network side sees in_mail in struct life_seen for domains, so a
+ * download from a domain that just arrived by mail is judged with that.
+ */
+void life_note_mail_domain(struct life *l, const char *domain, size_t len, int64_t ts);
+
+struct life_domain_facts {
+    int in_network;          /* some device contacted a host of this domain */
+    uint32_t devices;        /* how many, within the window */
+    int64_t net_first_seen;  /* 0 if never */
+    int in_mail;
+    int64_t mail_first_seen;
+    uint64_t mail_count;
+    double rarity;           /* 0..100 for the organisation as a whole */
+};
+void life_domain_facts(const struct life *l, const char *domain, size_t len,
+                       struct life_domain_facts *out);
 
 /* Rarity (0..100) of an entity for device d (other devices only), as of now. */
 double life_rarity(const struct life *l, const struct addr *d, enum life_kind k, const void *val,

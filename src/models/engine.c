@@ -39,10 +39,10 @@ enum ns {
 };
 
 enum seen_attr { SA_KNOWN, SA_NEW_ORG, SA_NEW_DEV, SA_YOUNG, SA_AGE_DAYS, SA_OTHERS, SA_CONNS,
-                 SA_DAYS, SA_RARITY, SA__COUNT };
+                 SA_DAYS, SA_RARITY, SA_IN_MAIL, SA_MAIL_AGE_DAYS, SA__COUNT };
 static const char *const seen_attrs[SA__COUNT] = {
     "known", "new_for_org", "new_for_device", "young", "age_days", "other_devices",
-    "device_connections", "device_days", "rarity"};
+    "device_connections", "device_days", "rarity", "in_mail", "mail_age_days"};
 
 enum beacon_attr { BA_SCORE, BA_PERIOD, BA_JITTER, BA_N, BA_SPAN, BA_SKEW, BA_MADM, BA_HIST,
                    BA_SIZE, BA__COUNT };
@@ -266,6 +266,9 @@ static struct value get(void *ctx, const struct expr_ref *ref)
         case SA_OTHERS: return num(s->other_devices);
         case SA_CONNS: return num(s->device_conns);
         case SA_DAYS: return num(s->device_days);
+        case SA_IN_MAIL: return boolean(s->in_mail);
+        case SA_MAIL_AGE_DAYS:
+            return s->in_mail ? num((double)(c->ts - s->mail_first_seen) / US / 86400) : missing;
         default: return num(s->rarity);
         }
     }
