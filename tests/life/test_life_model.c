@@ -77,6 +77,9 @@ static void test_rarity(void)
     printf("rarity: 15/40 %.1f, 1/40 %.1f, never %.1f, 39 others %.1f\n", ra, rb, rn, rall);
     CHECK(ra < 50);
     CHECK(rb > 70);
+    /* the formula (docs/pattern-of-life.md): 100 (1 - k/(N-1))^4 e^(-k/10), k others of N */
+    CHECK(fabs(ra - 100 * pow(1 - 15.0 / 39, 4) * exp(-1.5)) < 1e-9);
+    CHECK(fabs(rb - 100 * pow(1 - 1.0 / 39, 4) * exp(-0.1)) < 1e-9);
     CHECK(rn == 100);
     CHECK(rall < 1);
     CHECK(ra < rb);
