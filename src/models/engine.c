@@ -217,11 +217,40 @@ static struct value beacon_value(const struct beacon_result *b, int valid, int a
     }
 }
 
+/*
+ * A field given several values (an array: rcptto, attachment_names) reads
+ * as its values joined by ", ", so contains() and matches() look at all of
+ * them; a number or a single string reads as itself.
+ */
 static struct value field_value(const struct jfields *f, const char *name)
 {
     const struct jfield *x = f ? jf_get(f, name) : NULL;
     if (!x)
         return missing;
+    if (x->type == JF_STR) {
+        size_t count = 0;
+        for (size_t i = 0; i < f->n; i++)
+            if (f->v[i].key == x->key || strcmp(f->v[i].key, name) == 0)
+                count++;
+        if (count > 1) {
+            static char joined[4096];
+            size_t n = 0;
+            for (size_t i = 0; i < f->n; i++) {
+                const struct jfield *y = &f->v[i];
+                if (y->type != JF_STR || strcmp(y->key, name) != 0)
+                    continue;
+                int w = snprintf(joined + n, sizeof(joined) - n, "%s%.*s", n ? ", " : "",
+                                 (int)y->n, y->s);
+                if (w < 0 || (size_t)w >= sizeof(joined) - n) {
+                    n = sizeof(joined) - 1;
+                    break;
+                }
+                n += (size_t)w;
+            }
+            struct value v = {.t = V_STR, .s = joined, .n = n};
+            return v;
+        }
+    }
     struct value v = {0};
     switch (x->type) {
     case JF_STR:
@@ -945,7 +974,7 @@ static void run_models(struct engine *e, int on)
         if (s > 100)
             s = 100;
         int score = (int)lround(s);
-        if (score <= 0 || (c->obs && c->obs->learning))
+        if (score <= 0 || score < m->min_score || (c->obs && c->obs->learning))
             continue;
         w->last_fire = c->ts;
         raise_breach(e, m, score);

@@ -27,6 +27,7 @@ enum op {
 enum func {
     F_HAS, F_LEN, F_CONTAINS, F_ICONTAINS, F_STARTS, F_ENDS, F_IENDS, F_MATCHES, F_ENTROPY,
     F_RANDOMNESS, F_MIN, F_MAX, F_ABS, F_CLAMP, F_IN, F_EXT, F_DOMAIN, F_IS_IP, F_LOWER,
+    F_CONCAT,
 };
 
 static const struct {
@@ -43,7 +44,7 @@ static const struct {
     {"abs", F_ABS, 1, 1},           {"clamp", F_CLAMP, 3, 3},
     {"in", F_IN, 2, EXPR_MAX_ARGS}, {"ext", F_EXT, 1, 1},
     {"domain", F_DOMAIN, 1, 1},     {"is_ip", F_IS_IP, 1, 1},
-    {"lower", F_LOWER, 1, 1},
+    {"lower", F_LOWER, 1, 1},       {"concat", F_CONCAT, 1, EXPR_MAX_ARGS},
 };
 
 struct expr {
@@ -782,6 +783,31 @@ static struct value call(const struct expr *e, const struct expr_resolver *r)
     }
     default:
         break;
+    }
+    if (e->fn == F_CONCAT) {
+        char *o = scratch();
+        size_t n = 0;
+        for (int i = 0; i < e->nargs; i++) {
+            struct value v = i == 0 ? a : expr_eval(e->args[i], r);
+            char tmp[64];
+            const char *p = NULL;
+            size_t len = 0;
+            if (v.t == V_STR) {
+                p = v.s;
+                len = v.n;
+            } else if (v.t == V_NUM) {
+                len = (size_t)snprintf(tmp, sizeof(tmp), "%.15g", v.num);
+                p = tmp;
+            } else {
+                return vmissing; /* a missing part makes the whole missing */
+            }
+            if (len > SCRATCH_LEN - 1 - n)
+                len = SCRATCH_LEN - 1 - n;
+            memcpy(o + n, p, len);
+            n += len;
+        }
+        o[n] = '\0';
+        return vstr(o, n);
     }
     struct value b = e->nargs > 1 ? expr_eval(e->args[1], r) : vmissing;
     switch (e->fn) {

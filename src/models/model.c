@@ -260,6 +260,11 @@ static int directive(struct loader *ld, const char *key, const char *val)
     } else if (strcmp(key, "cooldown") == 0) {
         if (parse_duration(val, &m->cooldown_s) < 0)
             return lerr(ld, "bad duration '%s' (use 30s, 10m, 6h, 2d)", val);
+    } else if (strcmp(key, "min_score") == 0) {
+        char *end;
+        m->min_score = strtod(val, &end);
+        if (end == val || *end || m->min_score < 0 || m->min_score > 100)
+            return lerr(ld, "min_score wants a number from 0 to 100: '%s'", val);
     } else if (strcmp(key, "stage") == 0) {
         int s;
         for (s = 0; s < STAGE__COUNT; s++)

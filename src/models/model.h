@@ -11,6 +11,7 @@
  *   count 3 within 1h [distinct FIELD]   # optional: windowed count
  *   group id.resp_h             # optional: the key beside the device
  *   cooldown 6h                 # one breach per group per cooldown
+ *   min_score 45                # optional: weaker breaches are not raised
  *   stage c2                    # delivery, c2, lateral, spam, recon, exploit or none
  *   score 60 + 30 * ip.rarity / 100
  *   reason "self-signed certificate on {id.resp_h}, ..."
@@ -52,6 +53,7 @@ struct model {
     struct expr *group[MODEL_MAX_GROUP];
     int ngroup;
     double cooldown_s;
+    double min_score;       /* breaches scoring less are not raised */
     enum model_stage stage;
     char *reason;
     struct expr *metrics[MODEL_MAX_METRICS];

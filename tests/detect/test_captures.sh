@@ -68,6 +68,8 @@ expect_model emotet 10.4.25.101 "Anomalous Connection / Anomalous SSL without SN
 expect_model emotet 10.4.25.101 "Compromise / Suspicious SSL Activity" 70
 expect_model emotet 10.4.25.101 "Anomalous File / EXE from Rare External Location" 70
 expect_model emotet 10.4.20.102 "Anomalous File / EXE from Rare External Location" 70
+# its spam module: 10.2.25.102 sends a macro-enabled workbook in a "Re:" to nothing, HELO an address not its own
+expect_model emotet 10.2.25.102 "Compromise / Suspicious Spam Activity" 70
 
 # Emotet-style C2: HTTP POST on port 7080.
 analyze trickbot "$M/ndpi-trickbot-named-emotet-style-c2.pcap"
