@@ -6,7 +6,8 @@
 # Builds build-fuzz/ with clang (VIGIL_FUZZ=ON, ASan+UBSan), writes seeds
 # from the regression captures (SHARED/pcap/protocol and tests/data) and
 # hand-built frames (make_seeds.py), then runs each harness for
-# FUZZ_SECONDS seconds. Inputs in tests/fuzz/regress/<harness>/ (past
+# FUZZ_SECONDS seconds (make_seeds.py seeds fuzz_decode and fuzz_pcap; other
+# harnesses start from their tests/fuzz/seeds/<harness>/ if present). Inputs in tests/fuzz/regress/<harness>/ (past
 # crashes, kept forever) are run first on every invocation. FUZZ_SECONDS=0
 # only replays seeds and regressions. Exit status is non-zero if any
 # harness crashed, leaked, hit a UBSan report, timed out or ran out of
@@ -18,7 +19,8 @@ ROOT=$PWD
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 SHARED=${SHARED:-$ROOT/../shared/data}
 OUT=$ROOT/build-fuzz
-HARNESSES="fuzz_decode fuzz_pcap"
+# every tests/fuzz/fuzz_<target>.c is a harness (CMakeLists.txt builds them all)
+HARNESSES=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//' | tr '\n' ' ')
 
 if ! command -v clang >/dev/null 2>&1; then
     echo "run.sh: clang is needed for libFuzzer (make deps installs it)" >&2
@@ -59,7 +61,12 @@ for h in $HARNESSES; do
     corpus=$OUT/corpus/$h
     regress=$ROOT/tests/fuzz/regress/$h
     mkdir -p "$corpus" "$OUT/artifacts/$h" "$regress"
-    mapfile -t flags < <(options "tests/fuzz/$h.options")
+    dirs=("$corpus")
+    [ -d "$OUT/seeds/$h" ] && dirs+=("$OUT/seeds/$h")
+    [ -d "$ROOT/tests/fuzz/seeds/$h" ] && dirs+=("$ROOT/tests/fuzz/seeds/$h")
+    dirs+=("$regress")
+    flags=()
+    [ -f "tests/fuzz/$h.options" ] && mapfile -t flags < <(options "tests/fuzz/$h.options")
     if [ "$FUZZ_SECONDS" -gt 0 ]; then
         flags+=("-max_total_time=$FUZZ_SECONDS")
     else
@@ -72,7 +79,7 @@ for h in $HARNESSES; do
     echo "run.sh: $h for ${FUZZ_SECONDS}s (log: ${log#$ROOT/})"
     rc=0
     "$bin" "${flags[@]}" -print_final_stats=1 -artifact_prefix="$OUT/artifacts/$h/" \
-        "$corpus" "$OUT/seeds/$h" "$regress" >"$log" 2>&1 || rc=$?
+        "${dirs[@]}" >"$log" 2>&1 || rc=$?
     if [ $rc -ne 0 ] || grep -qE 'runtime error:|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$log"; then
         echo "run.sh: $h FAILED (exit $rc); last lines of the log:" >&2
         tail -n 40 "$log" >&2
