@@ -63,15 +63,29 @@ void capture_progress_done(struct capture_progress *pr)
     }
 }
 
-static int64_t tv_us(const struct timeval *tv)
+/*
+ * Packet time in microseconds, or 0 when the seconds are out of the range
+ * that fits (pcapng allows 64-bit timestamps and offsets; any time past
+ * the year 285,000 is a damaged or hostile file, not a packet time).
+ */
+#define TS_MAX_SEC (INT64_MAX / 1000000 - 1)
+
+static int64_t tv_us(const struct timeval *tv, int *ok)
 {
-    return (int64_t)tv->tv_sec * 1000000 + (int64_t)tv->tv_usec;
+    int64_t sec = (int64_t)tv->tv_sec;
+    if (sec > TS_MAX_SEC || sec < -TS_MAX_SEC || tv->tv_usec < 0 || tv->tv_usec >= 1000000) {
+        *ok = 0;
+        return 0;
+    }
+    *ok = 1;
+    return sec * 1000000 + (int64_t)tv->tv_usec;
 }
 
 int capture_file(const char *path, struct sensor *s, struct capture_progress *pr)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     struct stat st;
+    memset(&st, 0, sizeof(st));
     if (strcmp(path, "-") != 0) {
         if (stat(path, &st) < 0) {
             vigil_error(path, "cannot open: %s", strerror(errno));
@@ -107,7 +121,13 @@ int capture_file(const char *path, struct sensor *s, struct capture_progress *pr
     int rc;
     uint64_t n = 0;
     while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-        sensor_frame(s, tv_us(&h->ts), data, h->caplen, h->len);
+        int ok;
+        int64_t ts = tv_us(&h->ts, &ok);
+        if (!ok) {
+            sensor_bad_timestamp(s);
+            continue;
+        }
+        sensor_frame(s, ts, data, h->caplen, h->len);
         n++;
         if (pr && pr->enabled && (++pr->packets % PROGRESS_EVERY_PKTS) == 0)
             progress_print(pr, fp ? (uint64_t)ftell(fp) : 0);
@@ -137,7 +157,12 @@ struct live_ctx {
 static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct live_ctx *lc = (struct live_ctx *)user;
-    int64_t ts = tv_us(&h->ts);
+    int ok;
+    int64_t ts = tv_us(&h->ts, &ok);
+    if (!ok) {
+        sensor_bad_timestamp(lc->s);
+        return;
+    }
     sensor_frame(lc->s, ts, data, h->caplen, h->len);
     lc->last_pkt_ts = ts;
     lc->last_pkt_wall = wall_now();

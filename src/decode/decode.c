@@ -73,6 +73,7 @@ static const char *const counter_names[DC__COUNT] = {
     [DC_BAD_LINK] = "bad_link_header",
     [DC_TOO_DEEP] = "too_many_encapsulations",
     [DC_UNSUPPORTED_LINKTYPE] = "unsupported_linktype",
+    [DC_BAD_TIMESTAMP] = "bad_timestamp",
     [DC_FRAGMENTS] = "ip_fragments",
     [DC_FRAG_REASSEMBLED] = "ip_reassembled",
     [DC_FRAG_DROPPED] = "ip_fragments_dropped",
@@ -185,9 +186,10 @@ static enum decode_result decode_ipv4(struct decoder *d, struct packet *out, str
             return count(d, DC_TRUNC_IPV4, DECODE_TRUNC);
         const uint8_t *whole;
         size_t wlen;
-        enum ipfrag_result fr = ipfrag_add(d->frag, out->ts, &out->src, &out->dst, id, proto, off,
-                                           more, pl, plcap, &whole, &wlen,
-                                           &d->counters[DC_FRAG_DROPPED]);
+        uint8_t first_proto;
+        enum ipfrag_result fr =
+            ipfrag_add(d->frag, out->ts, &out->src, &out->dst, id, proto, proto, off, more, pl,
+                       plcap, &whole, &wlen, &first_proto, &d->counters[DC_FRAG_DROPPED]);
         if (fr == IPFRAG_INVALID)
             return count(d, DC_FRAG_INVALID, DECODE_INVALID);
         if (fr == IPFRAG_HELD)
@@ -200,6 +202,84 @@ static enum decode_result decode_ipv4(struct decoder *d, struct packet *out, str
     if (cap < total && out->caplen >= out->wirelen)
         return count(d, DC_TRUNC_IPV4, DECODE_TRUNC); /* header claims more than the frame */
     return decode_transport(d, out, pl, plcap, plwire);
+}
+
+/*
+ * Walks IPv6 extension headers (RFC 8200 section 4) from x, whose datagram
+ * payload is wire_left bytes on the wire, starting with next header nh.
+ * After fragments are reassembled the walk starts again on the whole
+ * payload (reassembled = 1): the Fragmentable Part may begin with headers
+ * such as Destination Options, and a second Fragment header is invalid.
+ */
+static enum decode_result ipv6_walk(struct decoder *d, struct packet *out, struct rd x,
+                                    size_t wire_left, uint8_t nh, int reassembled)
+{
+    size_t before = 0; /* extension header bytes walked so far */
+    for (int depth = 0;; depth++) {
+        if (depth >= DECODE_MAX_ENCAP)
+            return count(d, DC_TOO_DEEP, DECODE_INVALID);
+        size_t hl;
+        switch (nh) {
+        case 0:   /* hop-by-hop */
+        case 43:  /* routing */
+        case 60:  /* destination options */
+        case 135: /* mobility */
+        case 139: /* HIP */
+        case 140: /* shim6 */
+        case 51:  /* AH: length in 4-octet units, minus 2 */
+        {
+            uint8_t next = rd_peek(&x, 0);
+            size_t units = rd_peek(&x, 1);
+            hl = nh == 51 ? (units + 2) * 4 : (units + 1) * 8;
+            rd_skip(&x, hl);
+            if (!rd_ok(&x) || hl > wire_left)
+                return count(d, DC_TRUNC_IPV6_EXT, DECODE_TRUNC);
+            wire_left -= hl;
+            before += hl;
+            nh = next;
+            continue;
+        }
+        case 44: /* fragment */
+        {
+            uint8_t next = rd_u8(&x);
+            rd_skip(&x, 1);
+            uint16_t offw = rd_be16(&x);
+            uint32_t id = rd_be32(&x);
+            if (!rd_ok(&x) || wire_left < 8)
+                return count(d, DC_TRUNC_IPV6_EXT, DECODE_TRUNC);
+            wire_left -= 8;
+            uint32_t off = (uint32_t)(offw & 0xfff8);
+            int more = offw & 1;
+            nh = next;
+            if (!off && !more)
+                continue; /* atomic fragment (RFC 6946) */
+            if (reassembled)
+                return count(d, DC_FRAG_INVALID, DECODE_INVALID); /* fragments in fragments */
+            d->counters[DC_FRAGMENTS]++;
+            if (rd_left(&x) < wire_left)
+                return count(d, DC_TRUNC_IPV6, DECODE_TRUNC);
+            const uint8_t *whole;
+            size_t wlen;
+            uint8_t first_next;
+            /* keyed on (src, dst, id) alone: Next Header may differ between fragments */
+            enum ipfrag_result fr = ipfrag_add(d->frag, out->ts, &out->src, &out->dst, id, 0, next,
+                                               off, more, x.p, wire_left, &whole, &wlen,
+                                               &first_next, &d->counters[DC_FRAG_DROPPED]);
+            if (fr == IPFRAG_INVALID)
+                return count(d, DC_FRAG_INVALID, DECODE_INVALID);
+            if (fr == IPFRAG_HELD)
+                return DECODE_HELD;
+            d->counters[DC_FRAG_REASSEMBLED]++;
+            out->reassembled = 1;
+            /* RFC 8200 section 4.5: the reassembled packet has no Fragment header */
+            out->ip_len = (uint32_t)(40 + before + wlen);
+            return ipv6_walk(d, out, rd_make(whole, wlen), wlen, first_next, 1);
+        }
+        default:
+            out->proto = nh;
+            return decode_transport(d, out, x.p, rd_left(&x), wire_left);
+        }
+    }
 }
 
 /* IPv6 (RFC 8200) and its extension headers (section 4). */
@@ -227,77 +307,7 @@ static enum decode_result decode_ipv6(struct decoder *d, struct packet *out, str
     else if (avail < plen && out->caplen >= out->wirelen)
         return count(d, DC_TRUNC_IPV6, DECODE_TRUNC);
     struct rd x = rd_make(r->p, avail);
-    size_t wire_left = plen;
-
-    for (int depth = 0;; depth++) {
-        if (depth >= DECODE_MAX_ENCAP)
-            return count(d, DC_TOO_DEEP, DECODE_INVALID);
-        size_t hl;
-        switch (nh) {
-        case 0:   /* hop-by-hop */
-        case 43:  /* routing */
-        case 60:  /* destination options */
-        case 135: /* mobility */
-        case 139: /* HIP */
-        case 140: /* shim6 */
-        {
-            uint8_t next = rd_peek(&x, 0);
-            hl = ((size_t)rd_peek(&x, 1) + 1) * 8;
-            rd_skip(&x, hl);
-            if (!rd_ok(&x) || hl > wire_left)
-                return count(d, DC_TRUNC_IPV6_EXT, DECODE_TRUNC);
-            wire_left -= hl;
-            nh = next;
-            continue;
-        }
-        case 51: /* AH: length in 4-octet units, minus 2 */
-        {
-            uint8_t next = rd_peek(&x, 0);
-            hl = ((size_t)rd_peek(&x, 1) + 2) * 4;
-            rd_skip(&x, hl);
-            if (!rd_ok(&x) || hl > wire_left)
-                return count(d, DC_TRUNC_IPV6_EXT, DECODE_TRUNC);
-            wire_left -= hl;
-            nh = next;
-            continue;
-        }
-        case 44: /* fragment */
-        {
-            uint8_t next = rd_u8(&x);
-            rd_skip(&x, 1);
-            uint16_t offw = rd_be16(&x);
-            uint32_t id = rd_be32(&x);
-            if (!rd_ok(&x) || wire_left < 8)
-                return count(d, DC_TRUNC_IPV6_EXT, DECODE_TRUNC);
-            wire_left -= 8;
-            uint32_t off = (uint32_t)(offw & 0xfff8);
-            int more = offw & 1;
-            nh = next;
-            if (!off && !more)
-                continue; /* atomic fragment (RFC 6946) */
-            d->counters[DC_FRAGMENTS]++;
-            if (rd_left(&x) < wire_left)
-                return count(d, DC_TRUNC_IPV6, DECODE_TRUNC);
-            const uint8_t *whole;
-            size_t wlen;
-            enum ipfrag_result fr =
-                ipfrag_add(d->frag, out->ts, &out->src, &out->dst, id, next, off, more, x.p,
-                           wire_left, &whole, &wlen, &d->counters[DC_FRAG_DROPPED]);
-            if (fr == IPFRAG_INVALID)
-                return count(d, DC_FRAG_INVALID, DECODE_INVALID);
-            if (fr == IPFRAG_HELD)
-                return DECODE_HELD;
-            d->counters[DC_FRAG_REASSEMBLED]++;
-            out->reassembled = 1;
-            out->proto = nh;
-            out->ip_len = (uint32_t)(40 + wlen);
-            return decode_transport(d, out, whole, wlen, wlen);
-        }
-        default:
-            out->proto = nh;
-            return decode_transport(d, out, x.p, rd_left(&x), wire_left);
-        }
-    }
+    return ipv6_walk(d, out, x, plen, nh, 0);
 }
 
 /*

@@ -18,6 +18,8 @@ struct frag_slot {
     uint8_t proto;
     uint32_t total; /* payload length once the last fragment is seen, else 0 */
     int have_last;
+    int have_first;
+    uint8_t first_next; /* protocol / Next Header of the offset-0 fragment */
     uint8_t *buf;   /* IPFRAG_MAX_LEN bytes, allocated on first use */
     uint8_t map[(UNITS + 7) / 8];
 };
@@ -65,10 +67,12 @@ static int complete(const struct frag_slot *s)
 }
 
 enum ipfrag_result ipfrag_add(struct ipfrag *f, int64_t ts, const struct addr *src,
-                              const struct addr *dst, uint32_t id, uint8_t proto, uint32_t off,
-                              int more, const uint8_t *data, size_t len, const uint8_t **out,
-                              size_t *outlen, uint64_t *dropped)
+                              const struct addr *dst, uint32_t id, uint8_t key, uint8_t next,
+                              uint32_t off, int more, const uint8_t *data, size_t len,
+                              const uint8_t **out, size_t *outlen, uint8_t *first_next,
+                              uint64_t *dropped)
 {
+    uint8_t proto = key;
     if (off % 8 != 0 || off > IPFRAG_MAX_LEN || len > IPFRAG_MAX_LEN - off)
         return IPFRAG_INVALID;
     if (more && (len == 0 || len % 8 != 0))
@@ -110,6 +114,10 @@ enum ipfrag_result ipfrag_add(struct ipfrag *f, int64_t ts, const struct addr *s
     }
 
     uint32_t end = off + (uint32_t)len;
+    if (off == 0 && !hit->have_first) {
+        hit->have_first = 1;
+        hit->first_next = next;
+    }
     if (!more) {
         if (hit->have_last && hit->total != end)
             return IPFRAG_INVALID; /* two different ends: keep the first */
@@ -131,6 +139,7 @@ enum ipfrag_result ipfrag_add(struct ipfrag *f, int64_t ts, const struct addr *s
     memcpy(f->out, hit->buf, hit->total);
     *out = f->out;
     *outlen = hit->total;
+    *first_next = hit->first_next;
     slot_clear(hit);
     return IPFRAG_DONE;
 }

@@ -33,14 +33,19 @@ enum ipfrag_result {
 
 /*
  * Adds the payload of one fragment (bytes after the IP header, or after the
- * IPv6 fragment header) at byte offset off. more is the MF/M flag. On
+ * IPv6 fragment header) at byte offset off. more is the MF/M flag. key is
+ * the protocol part of the datagram's key (IPv4: its protocol; IPv6: 0,
+ * since RFC 8200 section 4.5 lets fragments of one packet carry different
+ * Next Header values); next is this fragment's protocol or Next Header, and
+ * on IPFRAG_DONE *first_next is the one of the offset-0 fragment. On
  * IPFRAG_DONE, out and outlen give the reassembled payload, owned by f and
  * valid until the next call. dropped is increased by the number of stale
  * datagrams thrown away during the call.
  */
 enum ipfrag_result ipfrag_add(struct ipfrag *f, int64_t ts, const struct addr *src,
-                              const struct addr *dst, uint32_t id, uint8_t proto, uint32_t off,
-                              int more, const uint8_t *data, size_t len, const uint8_t **out,
-                              size_t *outlen, uint64_t *dropped);
+                              const struct addr *dst, uint32_t id, uint8_t key, uint8_t next,
+                              uint32_t off, int more, const uint8_t *data, size_t len,
+                              const uint8_t **out, size_t *outlen, uint8_t *first_next,
+                              uint64_t *dropped);
 
 #endif

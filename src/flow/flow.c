@@ -651,6 +651,9 @@ void flow_table_packet(struct flow_table *ft, const struct packet *p)
     uint64_t h = key_hash(&k);
     uint32_t i = lookup(ft, &k, h);
 
+    int keep_sides = 0;
+    struct addr kept_orig, kept_resp;
+    uint16_t kept_orig_p = 0, kept_resp_p = 0;
     if (i) {
         struct flow *f = F(ft, i);
         int reuse = 0;
@@ -659,13 +662,31 @@ void flow_table_packet(struct flow_table *ft, const struct packet *p)
             reuse = 1; /* a new connection on a finished tuple */
         else if (ft->cfg.active_us > 0 && p->ts - f->first_ts >= ft->cfg.active_us)
             reuse = 2;
+        if (reuse == 2) {
+            /* the same connection goes on: keep who originated it */
+            keep_sides = 1;
+            kept_orig = f->orig_h;
+            kept_resp = f->resp_h;
+            kept_orig_p = f->orig_p;
+            kept_resp_p = f->resp_p;
+        }
         if (reuse) {
             end_flow(ft, i, reuse == 1 ? FLOW_END_CLOSED : FLOW_END_ACTIVE);
             i = NIL;
         }
     }
-    if (!i)
+    if (!i) {
         i = new_flow(ft, p, &k, h);
+        if (keep_sides) {
+            struct flow *nf = F(ft, i);
+            nf->orig_h = kept_orig;
+            nf->resp_h = kept_resp;
+            nf->orig_p = kept_orig_p;
+            nf->resp_p = kept_resp_p;
+            nf->hist_len = 0; /* no '^': nothing was flipped */
+            nf->history[0] = '\0';
+        }
+    }
 
     struct flow *f = F(ft, i);
     uint16_t sp, dp;

@@ -30,7 +30,8 @@ void names_free(struct names *n)
         return;
     for (size_t i = 0; i < NAMES_SETS; i++)
         for (size_t w = 0; w < NAMES_WAYS; w++)
-            free(n->e[i][w].name);
+            if (n->e[i][w].name)
+                free(n->e[i][w].name);
     free(n);
 }
 

@@ -123,6 +123,12 @@ void sensor_frame(struct sensor *s, int64_t ts, const uint8_t *data, uint32_t ca
     flow_table_packet(s->flows, &p);
 }
 
+void sensor_bad_timestamp(struct sensor *s)
+{
+    s->dec.counters[DC_PACKETS]++;
+    s->dec.counters[DC_BAD_TIMESTAMP]++;
+}
+
 void sensor_tick(struct sensor *s, int64_t now)
 {
     if (now > s->last_ts) {

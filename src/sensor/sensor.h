@@ -51,6 +51,9 @@ int sensor_set_linktype(struct sensor *s, int linktype) __attribute__((warn_unus
 /* One captured frame (borrowed). */
 void sensor_frame(struct sensor *s, int64_t ts, const uint8_t *data, uint32_t caplen,
                   uint32_t wirelen);
+/* Counts a frame dropped because its timestamp cannot be a packet time. */
+void sensor_bad_timestamp(struct sensor *s);
+
 /* Lets packet time advance to now without a frame (idle live capture). */
 void sensor_tick(struct sensor *s, int64_t now);
 /* Ends every open flow, emitting their events. */

@@ -60,7 +60,8 @@ static int cidr_parse_one(const char *s, size_t n, struct cidr *c)
     }
     if (addr_parse(tmp, &c->net) < 0)
         return -1;
-    int v4 = addr_is_v4(&c->net);
+    /* the family is the text's: "::ffff:10.0.0.0/104" is IPv6 notation, prefix in 128 bits */
+    int v4 = strchr(tmp, ':') == NULL;
     long maxbits = v4 ? 32 : 128;
     if (bits < 0)
         bits = maxbits;

@@ -24,7 +24,7 @@ static inline struct rd rd_make(const void *buf, size_t len)
 {
     struct rd r;
     r.p = (const uint8_t *)buf;
-    r.end = r.p + len;
+    r.end = len ? r.p + len : r.p; /* (NULL, 0) is an empty reader: no arithmetic on NULL */
     r.err = 0;
     return r;
 }
@@ -105,6 +105,8 @@ static inline uint32_t rd_le32(struct rd *r)
 
 static inline uint64_t rd_le64(struct rd *r)
 {
+    if (!rd_need(r, 8))
+        return 0;
     uint64_t lo = rd_le32(r);
     uint64_t hi = rd_le32(r);
     return hi << 32 | lo;
@@ -116,13 +118,14 @@ static inline const uint8_t *rd_bytes(struct rd *r, size_t n)
     if (!rd_need(r, n))
         return NULL;
     const uint8_t *q = r->p;
-    r->p += n;
+    if (n)
+        r->p += n;
     return q;
 }
 
 static inline void rd_skip(struct rd *r, size_t n)
 {
-    if (rd_need(r, n))
+    if (rd_need(r, n) && n)
         r->p += n;
 }
 
@@ -139,9 +142,10 @@ static inline struct rd rd_sub(struct rd *r, size_t n)
         return s;
     }
     s.p = r->p;
-    s.end = r->p + n;
+    s.end = n ? r->p + n : r->p;
     s.err = 0;
-    r->p += n;
+    if (n)
+        r->p += n;
     return s;
 }
 

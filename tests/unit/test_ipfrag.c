@@ -21,7 +21,9 @@ static enum ipfrag_result add(int64_t ts, const struct addr *src, uint32_t id, u
 {
     out = NULL;
     outlen = 0;
-    return ipfrag_add(F, ts, src, &B, id, proto, off, more, data, len, &out, &outlen, &dropped);
+    uint8_t first_next;
+    return ipfrag_add(F, ts, src, &B, id, proto, proto, off, more, data, len, &out, &outlen,
+                      &first_next, &dropped);
 }
 
 static void reset(void)
