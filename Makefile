@@ -33,7 +33,7 @@ demo: deps build
 # The README's second command: everything, including the sanitizer build and fuzzing.
 test: deps build asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE slow
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 
 # Only the normal build's tests (quick loop while developing).
