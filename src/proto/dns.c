@@ -130,18 +130,16 @@ const char *dns_qtype_name(unsigned qtype, char *out)
 {
     const char *s = code_lookup(qtype_names, sizeof(qtype_names) / sizeof(qtype_names[0]), qtype);
     if (s)
-        snprintf(out, DNS_TYPE_NAME_MAX, "%s", s);
-    else
-        snprintf(out, DNS_TYPE_NAME_MAX, "query-%u", qtype);
+        return s;
+    snprintf(out, DNS_TYPE_NAME_MAX, "query-%u", qtype);
     return out;
 }
 
 const char *dns_rcode_name(unsigned rcode, char *out)
 {
     if (rcode < sizeof(rcode_names) / sizeof(rcode_names[0]))
-        snprintf(out, DNS_TYPE_NAME_MAX, "%s", rcode_names[rcode]);
-    else
-        snprintf(out, DNS_TYPE_NAME_MAX, "rcode-%u", rcode);
+        return rcode_names[rcode];
+    snprintf(out, DNS_TYPE_NAME_MAX, "rcode-%u", rcode);
     return out;
 }
 
@@ -149,9 +147,8 @@ const char *dns_qclass_name(unsigned qclass, char *out)
 {
     const char *s = code_lookup(class_names, sizeof(class_names) / sizeof(class_names[0]), qclass);
     if (s)
-        snprintf(out, DNS_TYPE_NAME_MAX, "%s", s);
-    else
-        snprintf(out, DNS_TYPE_NAME_MAX, "qclass-%u", qclass);
+        return s;
+    snprintf(out, DNS_TYPE_NAME_MAX, "qclass-%u", qclass);
     return out;
 }
 

@@ -58,8 +58,9 @@ static inline const char *dns_event_answer(const struct dns_event *e, size_t i)
 /*
  * Zeek's names (base/protocols/dns/consts.zeek): the QTYPE ("A", "AAAA", or
  * "query-N"), the response code ("NOERROR", "NXDOMAIN", or "rcode-N") and
- * the class ("C_INTERNET", or "qclass-N"). out holds at least
- * DNS_TYPE_NAME_MAX bytes; the return value is out.
+ * the class ("C_INTERNET", or "qclass-N"). Returns a static string for a
+ * known code, else out (at least DNS_TYPE_NAME_MAX bytes) filled in; the
+ * result is valid as long as out is.
  */
 const char *dns_qtype_name(unsigned qtype, char *out);
 const char *dns_rcode_name(unsigned rcode, char *out);
