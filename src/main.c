@@ -8,6 +8,8 @@
 #include "util/log.h"
 #include "version.h"
 
+int cmd_email(int argc, char **argv); /* cli/cmd_email.c */
+
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -19,6 +21,7 @@ static const struct command commands[] = {
     {"monitor", cmd_monitor, "capture live from an interface, print events as JSON lines"},
     {"analyze", cmd_analyze, "learn the pattern of life from captures (with --state, persist it)"},
     {"report", cmd_report, "show the learned picture of every device"},
+    {"email", cmd_email, "judge mail against the learned correspondence, one JSON verdict each"},
 };
 
 static void usage(FILE *f)

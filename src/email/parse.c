@@ -1,0 +1,492 @@
+/*
+ * summary: one message into struct msg with GMime 3: addresses, decoded
+ * subject (RFC 2047), text in UTF-8 from any charset, links of the HTML and
+ * plain text, attachments (RFC 2183/2231 file names)
+ *
+ * References: RFC 5322, RFC 2045-2049, RFC 2047, RFC 2231, HTML 5 §4.5.1
+ * (the a element). GMime does the MIME and the charsets; the HTML link scan
+ * is a bounded hand-written pass over the decoded text (no DOM is built).
+ * GMime is lenient: a broken boundary or header loses only that part.
+ */
+#include <ctype.h>
+#include <gmime/gmime.h>
+#include <libpsl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "email/email_int.h"
+#include "util/log.h"
+
+static char *dup0(const char *s)
+{
+    return xstrdup(s ? s : "");
+}
+
+static char *lower_dup(const char *s)
+{
+    char *d = dup0(s);
+    for (char *p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+char *email_registrable(const char *host)
+{
+    static const psl_ctx_t *ctx;
+    if (!ctx)
+        ctx = psl_builtin();
+    if (!host || !*host)
+        return xstrdup("");
+    if (ctx) {
+        const char *r = psl_registrable_domain(ctx, host);
+        if (r)
+            return xstrdup(r);
+    }
+    return xstrdup(host);
+}
+
+static const char *addr_domain(const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    return at ? at + 1 : "";
+}
+
+/* The first mailbox of list: address (lower-case) and display name. */
+static void first_mailbox(InternetAddressList *list, char **addr, char **name)
+{
+    *addr = NULL;
+    if (name)
+        *name = NULL;
+    int n = list ? internet_address_list_length(list) : 0;
+    for (int i = 0; i < n; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+        if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+            continue;
+        *addr = lower_dup(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+        if (name)
+            *name = dup0(internet_address_get_name(ia));
+        break;
+    }
+    if (!*addr)
+        *addr = xstrdup("");
+    if (name && !*name)
+        *name = xstrdup("");
+}
+
+static void add_rcpts(struct msg *m, InternetAddressList *list)
+{
+    int n = list ? internet_address_list_length(list) : 0;
+    for (int i = 0; i < n && m->n_rcpt < MSG_MAX_RCPT; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+        if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+            const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+            if (a && *a)
+                m->rcpt[m->n_rcpt++] = lower_dup(a);
+        } else if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+            add_rcpts(m, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
+        }
+    }
+}
+
+/* Appends s (n bytes) to the message text, bounded by MSG_TEXT_MAX. */
+static void text_add(struct msg *m, const char *s, size_t n)
+{
+    if (m->text_len >= MSG_TEXT_MAX)
+        return;
+    if (n > MSG_TEXT_MAX - m->text_len)
+        n = MSG_TEXT_MAX - m->text_len;
+    m->text = xrealloc(m->text, m->text_len + n + 2);
+    memcpy(m->text + m->text_len, s, n);
+    m->text_len += n;
+    m->text[m->text_len++] = '\n';
+    m->text[m->text_len] = '\0';
+}
+
+/* Host of a URL (lower-case, no userinfo or port) into out; 1 if an IP literal. */
+static int url_host(const char *href, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    const char *p = strstr(href, "://");
+    if (p)
+        p += 3;
+    else if (!strncasecmp(href, "www.", 4))
+        p = href;
+    else
+        return 0;
+    const char *end = p + strcspn(p, "/?#\\ \t\r\n\"'<>");
+    const char *at = memchr(p, '@', (size_t)(end - p));
+    if (at)
+        p = at + 1;
+    size_t n = 0;
+    int brack = *p == '[';
+    for (const char *q = p; q < end && n + 1 < outlen; q++) {
+        if (*q == ':' && !brack)
+            break;
+        out[n++] = (char)tolower((unsigned char)*q);
+        if (*q == ']')
+            break;
+    }
+    out[n] = '\0';
+    while (n && out[n - 1] == '.')
+        out[--n] = '\0';
+    if (brack)
+        return 1;
+    int digits = 0, other = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isdigit((unsigned char)out[i]))
+            digits++;
+        else if (out[i] != '.')
+            other++;
+    }
+    return n && digits && !other;
+}
+
+static void add_link(struct msg *m, const char *text, size_t tlen, const char *href, size_t hlen)
+{
+    if (m->n_links >= MSG_MAX_LINKS || hlen == 0 || hlen > 4096)
+        return;
+    struct msg_link *l = &m->links[m->n_links];
+    char *h = xmalloc(hlen + 1);
+    /* the only entity that matters inside an href for its host: &amp; */
+    size_t j = 0;
+    for (size_t i = 0; i < hlen; i++) {
+        if (href[i] == '&' && i + 4 < hlen + 1 && !strncmp(href + i, "&amp;", 5)) {
+            h[j++] = '&';
+            i += 4;
+        } else if (href[i] != '\r' && href[i] != '\n') {
+            h[j++] = href[i];
+        }
+    }
+    h[j] = '\0';
+    if (strncasecmp(h, "http", 4) && strncasecmp(h, "www.", 4)) {
+        free(h); /* mailto:, cid:, #anchors, javascript: are not links out */
+        return;
+    }
+    char host[256];
+    l->href = h;
+    l->ip_literal = url_host(h, host, sizeof(host));
+    l->host = xstrdup(host);
+    l->domain = l->ip_literal ? xstrdup(host) : email_registrable(host);
+    /* visible text: tags dropped, whitespace collapsed, bounded */
+    char *t = xmalloc(tlen + 1);
+    size_t k = 0;
+    int in_tag = 0, sp = 0;
+    for (size_t i = 0; i < tlen && k < 512; i++) {
+        char c = text[i];
+        if (c == '<') {
+            in_tag = 1;
+            continue;
+        }
+        if (c == '>') {
+            in_tag = 0;
+            continue;
+        }
+        if (in_tag)
+            continue;
+        if (isspace((unsigned char)c)) {
+            sp = k > 0;
+            continue;
+        }
+        if (sp)
+            t[k++] = ' ';
+        sp = 0;
+        t[k++] = c;
+    }
+    t[k] = '\0';
+    l->text = t;
+    m->n_links++;
+}
+
+/* Case-insensitive search for needle in [p, end). */
+static const char *ci_find(const char *p, const char *end, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; p + n <= end; p++)
+        if (!strncasecmp(p, needle, n))
+            return p;
+    return NULL;
+}
+
+/* The <a href=...>text</a> links of html, and its text without tags. */
+static void scan_html(struct msg *m, const char *s, size_t n)
+{
+    const char *end = s + n, *p = s;
+    while (p < end && m->n_links < MSG_MAX_LINKS) {
+        const char *a = ci_find(p, end, "<a");
+        if (!a)
+            break;
+        p = a + 2;
+        if (p < end && !isspace((unsigned char)*p))
+            continue;
+        const char *gt = memchr(p, '>', (size_t)(end - p));
+        if (!gt)
+            break;
+        const char *hr = ci_find(p, gt, "href");
+        if (!hr) {
+            p = gt + 1;
+            continue;
+        }
+        const char *q = hr + 4;
+        while (q < gt && (isspace((unsigned char)*q) || *q == '='))
+            q++;
+        char quote = (q < gt && (*q == '"' || *q == '\'')) ? *q++ : 0;
+        const char *he = q;
+        while (he < gt && (quote ? *he != quote : !isspace((unsigned char)*he)))
+            he++;
+        const char *close = ci_find(gt + 1, end, "</a");
+        const char *te = close ? close : (gt + 1 + 512 < end ? gt + 1 + 512 : end);
+        const char *hs = q;
+        while (hs < he && isspace((unsigned char)*hs))
+            hs++;
+        add_link(m, gt + 1, (size_t)(te - (gt + 1)), hs, (size_t)(he - hs));
+        p = te;
+    }
+    /* text for the keyword scan: tags, style and script dropped */
+    char *t = xmalloc(n + 1);
+    size_t k = 0;
+    int in_tag = 0;
+    for (const char *c = s; c < end; c++) {
+        if (*c == '<') {
+            const char *cl = NULL;
+            if (end - c > 6 && !strncasecmp(c, "<style", 6))
+                cl = ci_find(c, end, "</style");
+            else if (end - c > 7 && !strncasecmp(c, "<script", 7))
+                cl = ci_find(c, end, "</script");
+            if (cl)
+                c = cl;
+            in_tag = 1;
+        } else if (*c == '>') {
+            in_tag = 0;
+            t[k++] = ' ';
+        } else if (!in_tag) {
+            t[k++] = *c;
+        }
+    }
+    text_add(m, t, k);
+    free(t);
+}
+
+/* URLs written in plain text. */
+static void scan_text_urls(struct msg *m, const char *s, size_t n)
+{
+    const char *end = s + n, *p = s;
+    while (p < end && m->n_links < MSG_MAX_LINKS) {
+        const char *u = ci_find(p, end, "http");
+        if (!u)
+            break;
+        const char *e = u;
+        while (e < end && !isspace((unsigned char)*e) && *e != '>' && *e != '"' && *e != '<' &&
+               *e != ')')
+            e++;
+        if (e - u > 10 && (u[4] == ':' || ((u[4] == 's' || u[4] == 'S') && u[5] == ':')))
+            add_link(m, "", 0, u, (size_t)(e - u));
+        p = e > u ? e : u + 4;
+    }
+}
+
+static GByteArray *part_bytes(GMimePart *part, GMimeStream **keep)
+{
+    GMimeDataWrapper *w = g_mime_part_get_content(part);
+    *keep = NULL;
+    if (!w)
+        return NULL;
+    GMimeStream *out = g_mime_stream_mem_new();
+    g_mime_data_wrapper_write_to_stream(w, out);
+    *keep = out;
+    return g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+}
+
+static void on_part(GMimeObject *parent, GMimeObject *part, gpointer data)
+{
+    (void)parent;
+    struct msg *m = data;
+    if (GMIME_IS_MESSAGE_PART(part)) {
+        GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part));
+        if (inner)
+            g_mime_message_foreach(inner, on_part, m);
+        return;
+    }
+    if (!GMIME_IS_PART(part))
+        return;
+    GMimeContentType *ct = g_mime_object_get_content_type(part);
+    const char *fname = g_mime_part_get_filename(GMIME_PART(part));
+    int attachment = fname && *fname;
+    GMimeContentDisposition *cd = g_mime_object_get_content_disposition(part);
+    if (cd && g_mime_content_disposition_is_attachment(cd))
+        attachment = 1;
+    if (!attachment && GMIME_IS_TEXT_PART(part) &&
+        (g_mime_content_type_is_type(ct, "text", "plain") ||
+         g_mime_content_type_is_type(ct, "text", "html"))) {
+        char *txt = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+        if (txt) {
+            size_t n = strlen(txt);
+            if (g_mime_content_type_is_type(ct, "text", "html")) {
+                scan_html(m, txt, n);
+            } else {
+                text_add(m, txt, n);
+                scan_text_urls(m, txt, n);
+            }
+            g_free(txt);
+        }
+        return;
+    }
+    if (!attachment && ct && g_mime_content_type_is_type(ct, "text", "*"))
+        return; /* text/calendar, text/rfc822-headers inline: not a file */
+    if (m->n_att >= MSG_MAX_ATT)
+        return;
+    struct msg_att *a = &m->att[m->n_att++];
+    a->name = dup0(fname);
+    char *mt = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+    a->declared = lower_dup(mt ? mt : "application/octet-stream");
+    g_free(mt);
+    GMimeStream *keep;
+    GByteArray *b = part_bytes(GMIME_PART(part), &keep);
+    attach_inspect(a, b ? b->data : (const unsigned char *)"", b ? b->len : 0);
+    if (keep)
+        g_object_unref(keep);
+}
+
+static char *header_join(GMimeObject *o, const char *name, int last_only)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+    int n = hl ? g_mime_header_list_get_count(hl) : 0;
+    char *out = xstrdup("");
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        if (strcasecmp(g_mime_header_get_name(h), name) != 0)
+            continue;
+        const char *v = g_mime_header_get_value(h);
+        if (!v)
+            continue;
+        size_t vl = strlen(v);
+        if (vl > 4096)
+            vl = 4096;
+        if (last_only)
+            len = 0;
+        out = xrealloc(out, len + vl + 2);
+        memcpy(out + len, v, vl);
+        len += vl;
+        out[len++] = '\n';
+        out[len] = '\0';
+    }
+    return out;
+}
+
+/* "from HOST" of the earliest Received header. */
+static char *first_hop(GMimeObject *o)
+{
+    char *r = header_join(o, "Received", 1);
+    char host[256] = "";
+    const char *p = r;
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    if (!strncasecmp(p, "from", 4)) {
+        p += 4;
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        size_t n = 0;
+        while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '(' && p[n] != ';' &&
+               n + 1 < sizeof(host)) {
+            host[n] = (char)tolower((unsigned char)p[n]);
+            n++;
+        }
+        host[n] = '\0';
+    }
+    free(r);
+    return xstrdup(host);
+}
+
+void msg_parse(struct msg *m, const char *raw, size_t len)
+{
+    GMimeStream *s = g_mime_stream_mem_new_with_buffer(raw, len);
+    GMimeParser *p = g_mime_parser_new_with_stream(s);
+    GMimeMessage *gm = g_mime_parser_construct_message(p, NULL);
+    if (!gm) {
+        m->message_id = dup0("");
+        m->from_addr = dup0("");
+        m->from_name = dup0("");
+        m->from_domain = dup0("");
+        m->reply_to = dup0("");
+        m->return_path = dup0("");
+        m->subject = dup0("");
+        m->auth_results = dup0("");
+        m->mailer = dup0("");
+        m->first_hop = dup0("");
+        goto out;
+    }
+    m->parsed = 1;
+    GMimeObject *o = GMIME_OBJECT(gm);
+    m->message_id = dup0(g_mime_message_get_message_id(gm));
+    GDateTime *d = g_mime_message_get_date(gm);
+    m->date = d ? (int64_t)g_date_time_to_unix(d) : 0;
+    first_mailbox(g_mime_message_get_from(gm), &m->from_addr, &m->from_name);
+    const char *dom = addr_domain(m->from_addr);
+    m->from_domain = email_registrable(dom);
+    char *rt_name;
+    first_mailbox(g_mime_message_get_reply_to(gm), &m->reply_to, &rt_name);
+    free(rt_name);
+    const char *rp = g_mime_object_get_header(o, "Return-Path");
+    char *rpl = lower_dup(rp);
+    /* strip <> */
+    char *b = strchr(rpl, '<');
+    if (b) {
+        memmove(rpl, b + 1, strlen(b + 1) + 1);
+        char *e = strchr(rpl, '>');
+        if (e)
+            *e = '\0';
+    }
+    m->return_path = rpl;
+    m->subject = dup0(g_mime_message_get_subject(gm));
+    m->auth_results = header_join(o, "Authentication-Results", 0);
+    const char *xm = g_mime_object_get_header(o, "X-Mailer");
+    if (!xm)
+        xm = g_mime_object_get_header(o, "User-Agent");
+    m->mailer = dup0(xm);
+    m->first_hop = first_hop(o);
+    const char *prec = g_mime_object_get_header(o, "Precedence");
+    m->list = g_mime_object_get_header(o, "List-Id") ||
+              g_mime_object_get_header(o, "List-Unsubscribe") ||
+              (prec && (strcasestr(prec, "list") || strcasestr(prec, "bulk")));
+    add_rcpts(m, g_mime_message_get_addresses(gm, GMIME_ADDRESS_TYPE_TO));
+    add_rcpts(m, g_mime_message_get_addresses(gm, GMIME_ADDRESS_TYPE_CC));
+    g_mime_message_foreach(gm, on_part, m);
+    if (!m->text)
+        m->text = dup0("");
+    g_object_unref(gm);
+out:
+    if (!m->text)
+        m->text = dup0("");
+    g_object_unref(p);
+    g_object_unref(s);
+}
+
+void msg_release(struct msg *m)
+{
+    free(m->message_id);
+    free(m->from_addr);
+    free(m->from_name);
+    free(m->from_domain);
+    free(m->reply_to);
+    free(m->return_path);
+    free(m->subject);
+    free(m->auth_results);
+    free(m->mailer);
+    free(m->first_hop);
+    for (size_t i = 0; i < m->n_rcpt; i++)
+        free(m->rcpt[i]);
+    free(m->text);
+    for (size_t i = 0; i < m->n_links; i++) {
+        free(m->links[i].text);
+        free(m->links[i].href);
+        free(m->links[i].host);
+        free(m->links[i].domain);
+    }
+    for (size_t i = 0; i < m->n_att; i++) {
+        free(m->att[i].name);
+        free(m->att[i].declared);
+        free(m->att[i].true_type);
+        free(m->att[i].archive_member);
+    }
+    memset(m, 0, sizeof(*m));
+}
