@@ -5,9 +5,11 @@ set -euo pipefail
 # Build and runtime libraries.
 BUILD_PKGS=(build-essential cmake pkg-config clang libclang-rt-dev
   libpcap-dev libssl-dev zlib1g-dev libsqlite3-dev libpsl-dev libjansson-dev
-  libgmime-3.0-dev libmagic-dev libarchive-dev libgsf-1-dev)
+  libgmime-3.0-dev libmagic-dev libarchive-dev libgsf-1-dev
+  libmicrohttpd-dev)
 # Tools the tests and benchmarks compare against or use.
-TEST_PKGS=(tshark tcpdump wireshark-common tcpreplay jq python3 time iproute2 curl)
+TEST_PKGS=(tshark tcpdump wireshark-common tcpreplay jq python3 time iproute2 curl
+  chromium nodejs npm wrk)
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do

@@ -9,6 +9,7 @@
 #include "version.h"
 
 int cmd_email(int argc, char **argv); /* cli/cmd_email.c */
+int cmd_serve(int argc, char **argv); /* cli/cmd_serve.c */
 
 struct command {
     const char *name;
@@ -21,6 +22,7 @@ static const struct command commands[] = {
     {"monitor", cmd_monitor, "capture live from an interface, print events as JSON lines"},
     {"analyze", cmd_analyze, "learn the pattern of life from captures (with --state, persist it)"},
     {"report", cmd_report, "show the learned picture of every device"},
+    {"serve", cmd_serve, "serve the web UI and JSON API over the state"},
     {"email", cmd_email, "judge mail against the learned correspondence, one JSON verdict each"},
 };
 

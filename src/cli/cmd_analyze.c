@@ -406,6 +406,44 @@ static void report_text(json_t *root)
     }
 }
 
+/*
+ * The merged report of the state at path: the pattern of life with each device's threat,
+ * breaches and incidents, devices ranked by threat (what `vigil report --json` prints). Shared
+ * with the web UI (web/server.c), which declares it too. Returns a new reference, or NULL with
+ * err set to the reason.
+ */
+json_t *report_build(const char *state, char *err, size_t errlen);
+json_t *report_build(const char *state, char *err, size_t errlen)
+{
+    struct cidr_set in;
+    cidr_set_default_internal(&in);
+    struct life_config lc;
+    life_config_default(&lc);
+    lc.internal = in;
+    struct life *life = life_new(&lc);
+    char lerr[256];
+    json_t *root = NULL;
+    if (life_load(life, state, lerr, sizeof(lerr)) < 0) {
+        snprintf(err, errlen, "cannot load state: %s", lerr);
+    } else {
+        struct jbuf jb, bj;
+        jb_init(&jb);
+        jb_init(&bj);
+        life_report_json(life, &jb);
+        struct life_stats st;
+        life_get_stats(life, &st);
+        if (breach_report_json(state, st.last_ts, &bj, lerr, sizeof(lerr)) < 0)
+            snprintf(err, errlen, "%s", lerr);
+        else
+            root = merge_report(jb.buf, jb.len, bj.buf, bj.len);
+        jb_release(&jb);
+        jb_release(&bj);
+    }
+    life_free(life);
+    cidr_set_release(&in);
+    return root;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -445,41 +483,19 @@ int cmd_report(int argc, char **argv)
         vigil_error(state, "cannot read state: %m");
         return 1;
     }
-    struct cidr_set in;
-    cidr_set_default_internal(&in);
-    struct life_config lc;
-    life_config_default(&lc);
-    lc.internal = in;
-    struct life *life = life_new(&lc);
-    char err[256];
-    int status = 0;
-    if (life_load(life, state, err, sizeof(err)) < 0) {
-        vigil_error(state, "cannot load state: %s", err);
-        status = 1;
-    } else {
-        struct jbuf jb, bj;
-        jb_init(&jb);
-        jb_init(&bj);
-        life_report_json(life, &jb);
-        struct life_stats st;
-        life_get_stats(life, &st);
-        if (breach_report_json(state, st.last_ts, &bj, err, sizeof(err)) < 0) {
-            vigil_error(state, "%s", err);
-            status = 1;
-        } else {
-            json_t *root = merge_report(jb.buf, jb.len, bj.buf, bj.len);
-            if (json) {
-                if (json_dumpf(root, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF)
-                    status = 1;
-            } else {
-                report_text(root);
-            }
-            json_decref(root);
-        }
-        jb_release(&jb);
-        jb_release(&bj);
+    char err[512];
+    json_t *root = report_build(state, err, sizeof(err));
+    if (!root) {
+        vigil_error(state, "%s", err);
+        return 1;
     }
-    life_free(life);
-    cidr_set_release(&in);
+    int status = 0;
+    if (json) {
+        if (json_dumpf(root, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF)
+            status = 1;
+    } else {
+        report_text(root);
+    }
+    json_decref(root);
     return status;
 }
