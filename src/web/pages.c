@@ -144,7 +144,7 @@ static void endpoint_table(struct hbuf *b, json_t *arr, const char *title, int b
 static void chart_range(double t0, double t1, double *start, double *bucket, size_t *n)
 {
     double span = t1 - t0;
-    *bucket = span > 14 * 86400 ? 86400 : 3600;
+    *bucket = span > 14 * 86400 ? 86400 : span > 6 * 3600 ? 3600 : 60;
     *start = floor(t0 / *bucket) * *bucket;
     double k = ceil((t1 - *start) / *bucket);
     if (k < 1)
@@ -184,7 +184,7 @@ static void chart(struct hbuf *b, sqlite3 *db, const char *device, json_t *marks
     chart_range(lo, hi + 1, &start, &bucket, &n);
     int64_t *c = q_breach_hist(db, device, start, bucket, n);
     char t[160];
-    snprintf(t, sizeof(t), "%s per %s", title, bucket == 86400 ? "day" : bucket == 3600 ? "hour" : "bucket");
+    snprintf(t, sizeof(t), "%s per %s", title, bucket == 86400 ? "day" : bucket == 3600 ? "hour" : bucket == 60 ? "minute" : "bucket");
     hb_put(b, "<figure>");
     svg_bars(b, t, start, bucket, c, n, marks);
     hb_put(b, "<figcaption>");

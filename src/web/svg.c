@@ -51,6 +51,8 @@ void svg_bars(struct hbuf *b, const char *title, double t0, double bucket_s,
     /* time labels: first, middle, last bucket */
     for (int k = 0; k < 3 && n; k++) {
         size_t i = k == 0 ? 0 : k == 1 ? n / 2 : n - 1;
+        if (k == 1 && n < 8)
+            continue; /* too narrow for a middle label */
         hb_printf(b, "<text class=\"lbl\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">",
                   PADL + bw * (double)i + (k == 2 ? bw : 0), H - PADB + 16,
                   k == 0 ? "start" : k == 1 ? "middle" : "end");
