@@ -19,6 +19,10 @@
 #include "util/json.h"
 #include "util/log.h"
 
+#ifndef VIGIL_DEFAULT_MODELS
+#define VIGIL_DEFAULT_MODELS "models" /* builds without the top-level definition (fuzzing) */
+#endif
+
 #define CAMPAIGN_S (48 * 3600) /* a campaign: messages sharing a mark within 48 hours */
 #define MAX_IND 48
 #define MAX_KW 1024
