@@ -68,7 +68,10 @@
  *                  (MORE_PROCESSING_REQUIRED), usernames (distinct, first
  *                  SMB_SUMMARY_USERS), trees, tree_failures, files_opened,
  *                  file_open_failures, files_deleted (no Zeek equivalent)
- * Encrypted SMB3 messages are counted, not parsed.
+ * Encrypted SMB3 messages are counted, not parsed. An SMB1 server that
+ * answers with DOS error codes (no NT-status flag) has status
+ * (code << 16 | class), e.g. "0x00020001" for ERRSRV/ERRerror, and no
+ * status_name.
  */
 #include "proto/smb.h"
 
@@ -761,7 +764,12 @@ static long ntlm_find(const uint8_t *blob, size_t len)
     static const uint8_t sig[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
     struct rd r = rd_make(blob, len);
     while (rd_left(&r) >= sizeof(sig)) {
-        if (rd_peek(&r, 0) == 'N' && memcmp(r.p, sig, sizeof(sig)) == 0)
+        /* memchr stays inside the rd_left() bytes the cursor vouches for */
+        const uint8_t *n = memchr(r.p, 'N', rd_left(&r) - sizeof(sig) + 1);
+        if (!n)
+            break;
+        rd_skip(&r, (size_t)(n - r.p));
+        if (memcmp(r.p, sig, sizeof(sig)) == 0)
             return (long)(r.p - blob);
         rd_skip(&r, 1);
     }
@@ -1658,8 +1666,13 @@ static int nb_type_ok(uint8_t t)
 static int resync(struct rd *r)
 {
     while (rd_left(r) >= 8) {
-        if (rd_peek(r, 5) == 'S' && rd_peek(r, 6) == 'M' && rd_peek(r, 7) == 'B' &&
-            rd_peek(r, 0) == 0 && rd_peek(r, 1) < 0x80) {
+        /* jump to the next 'S' that could be the one of "SMB" (memchr within rd_left()) */
+        const uint8_t *sp = memchr(r->p + 5, 'S', rd_left(r) - 7);
+        if (!sp)
+            break;
+        rd_skip(r, (size_t)(sp - r->p) - 5);
+        if (rd_peek(r, 6) == 'M' && rd_peek(r, 7) == 'B' && rd_peek(r, 0) == 0 &&
+            rd_peek(r, 1) < 0x80) {
             uint8_t m = rd_peek(r, 4);
             if (m == 0xfe || m == 0xff || m == 0xfd || m == 0xfc)
                 return 1;
