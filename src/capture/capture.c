@@ -4,6 +4,7 @@
 #include "capture/capture.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
@@ -212,10 +213,29 @@ int capture_live(const struct live_options *opt, struct sensor *s)
             return -1;
         }
     }
+    /*
+     * libpcap's read timeout on Linux only runs once a packet has arrived, so
+     * a blocking read could wait forever with a filter nothing matches: poll
+     * the descriptor ourselves, a quarter second at a time, so a stop signal
+     * is seen and idle flows end on time.
+     */
+    int fd = pcap_get_selectable_fd(pc);
+    if (fd < 0 || pcap_setnonblock(pc, 1, errbuf) < 0) {
+        vigil_error(opt->iface, "cannot poll the capture: %s", errbuf[0] ? errbuf : "no descriptor");
+        pcap_close(pc);
+        return -1;
+    }
     struct live_ctx lc = {.s = s, .last_pkt_ts = 0, .last_pkt_wall = wall_now()};
     int ret = 0;
     while (!*opt->stop) {
-        rc = pcap_dispatch(pc, 256, live_cb, (u_char *)&lc);
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int pr = poll(&pfd, 1, 250);
+        if (pr < 0 && errno != EINTR) {
+            vigil_error(opt->iface, "poll failed: %s", strerror(errno));
+            ret = -1;
+            break;
+        }
+        rc = pr > 0 ? pcap_dispatch(pc, 256, live_cb, (u_char *)&lc) : 0;
         if (rc == PCAP_ERROR) {
             vigil_error(opt->iface, "capture failed: %s", pcap_geterr(pc));
             ret = -1;

@@ -62,6 +62,15 @@ enum {
 struct option;
 int cli_apply_config(int *argc, char ***argv, const struct option *opts);
 
+/*
+ * getopt_long with vigil's error lines: an unknown option or a missing
+ * value prints "vigil: CMD: unknown option '--x'" (or "... needs a value")
+ * instead of getopt's own message, and returns '?'. shortopts may start
+ * with '+' (stop at the first operand), as for getopt_long.
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *cmd);
+
 /* Sets up cfg with the defaults (the caller releases cfg->internal). */
 void cli_sensor_defaults(struct sensor_config *cfg);
 int cli_sensor_option(int c, const char *arg, struct sensor_config *cfg);

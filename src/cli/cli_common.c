@@ -89,3 +89,29 @@ int cli_sensor_option(int c, const char *arg, struct sensor_config *cfg)
         return 1;
     }
 }
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *cmd)
+{
+    char opts[64];
+    /* ':' right after the optional '+' makes getopt tell a missing value (':') from '?' */
+    if (shortopts[0] == '+')
+        snprintf(opts, sizeof(opts), "+:%s", shortopts + 1);
+    else
+        snprintf(opts, sizeof(opts), ":%s", shortopts);
+    opterr = 0;
+    int c = getopt_long(argc, argv, opts, longopts, NULL);
+    if (c == '?' || c == ':') {
+        const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        char shortbuf[3] = {'-', (char)optopt, '\0'};
+        /* for an unknown short option in a cluster, name the letter itself */
+        if (optopt && (arg[0] != '-' || arg[1] != '-'))
+            arg = shortbuf;
+        if (c == ':')
+            vigil_error(cmd, "option '%s' needs a value", arg);
+        else
+            vigil_error(cmd, "unknown option '%s' (see 'vigil %s --help')", arg, cmd);
+        return '?';
+    }
+    return c;
+}

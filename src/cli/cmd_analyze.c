@@ -126,7 +126,7 @@ int cmd_analyze(int argc, char **argv)
     int64_t learning_us = 0;
     int verbose = 0, c, status = 0, internal_given = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "+vh", opts, "analyze")) != -1) {
         int handled = cli_sensor_option(c, optarg, &cfg);
         if (handled < 0) {
             status = EXIT_USAGE;
@@ -169,7 +169,6 @@ int cmd_analyze(int argc, char **argv)
             fputs(analyze_usage, stdout);
             goto out_cfg;
         default:
-            fputs(analyze_usage, stderr);
             status = EXIT_USAGE;
             goto out_cfg;
         }
@@ -455,7 +454,7 @@ int cmd_report(int argc, char **argv)
     const char *state = NULL;
     int json = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "+h", opts, "report")) != -1) {
         switch (c) {
         case OPT_STATE:
             state = optarg;
@@ -467,7 +466,6 @@ int cmd_report(int argc, char **argv)
             fputs(report_usage, stdout);
             return 0;
         default:
-            fputs(report_usage, stderr);
             return EXIT_USAGE;
         }
     }

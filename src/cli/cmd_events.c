@@ -86,7 +86,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, int live, const
     unsigned long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, shortopts, long_opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, shortopts, long_opts, live ? "monitor" : "events")) != -1) {
         int handled = cli_sensor_option(c, optarg, &o->cfg);
         if (handled < 0)
             return EXIT_USAGE;
@@ -117,7 +117,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, int live, const
             o->promisc = 0;
             break;
         default:
-            fputs(usage, stderr);
             return EXIT_USAGE;
         }
     }

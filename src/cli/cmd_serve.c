@@ -49,7 +49,7 @@ int cmd_serve(int argc, char **argv)
     const char *lock = NULL;
     int dbl = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "+h", opts, "serve")) != -1) {
         switch (c) {
         case OPT_STATE:
             cfg.state = optarg;
@@ -72,7 +72,6 @@ int cmd_serve(int argc, char **argv)
             fputs(serve_usage, stdout);
             return 0;
         default:
-            fputs(serve_usage, stderr);
             return EXIT_USAGE;
         }
     }
