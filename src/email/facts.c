@@ -89,8 +89,9 @@ struct fact *facts_touch(struct facts *f, const char *key, int64_t ts, const cha
         x->last = ts;
     x->n++;
     if (val) {
+        char *nv = xstrdup(val); /* first: val may be x->val itself */
         free(x->val);
-        x->val = xstrdup(val);
+        x->val = nv;
     }
     return x;
 }
