@@ -37,8 +37,7 @@ static void conn_fields_json(const struct event *ev, struct jbuf *jb)
         if (pr)
             jb_kbool(jb, "service_port_usual", proto_port_usual(pr, f->resp_p));
     }
-    jb_key(jb, "duration");
-    jb_fixed(jb, (double)(f->last_ts - f->first_ts) / 1e6, 6);
+    jb_kts(jb, "duration", f->last_ts - f->first_ts); /* seconds with 6 decimals, as ts */
     jb_ku64(jb, "orig_bytes", flow_payload_bytes(f, 0));
     jb_ku64(jb, "resp_bytes", flow_payload_bytes(f, 1));
     jb_kstr(jb, "conn_state", flow_conn_state(f));

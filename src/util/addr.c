@@ -9,12 +9,37 @@
 
 #include "util/log.h"
 
+/* Writes v (0-255) in decimal at o; returns the digits written. */
+static size_t put_octet(char *o, unsigned v)
+{
+    if (v >= 100) {
+        o[0] = (char)('0' + v / 100);
+        o[1] = (char)('0' + v / 10 % 10);
+        o[2] = (char)('0' + v % 10);
+        return 3;
+    }
+    if (v >= 10) {
+        o[0] = (char)('0' + v / 10);
+        o[1] = (char)('0' + v % 10);
+        return 2;
+    }
+    o[0] = (char)('0' + v);
+    return 1;
+}
+
 size_t addr_format(const struct addr *a, char *out)
 {
     if (addr_is_v4(a)) {
+        /* by hand: this runs for every address of every event written */
         const uint8_t *p = a->b + 12;
-        int n = snprintf(out, ADDR_STRLEN, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
-        return (size_t)n;
+        size_t n = 0;
+        for (int i = 0; i < 4; i++) {
+            if (i)
+                out[n++] = '.';
+            n += put_octet(out + n, p[i]);
+        }
+        out[n] = '\0';
+        return n;
     }
     if (!inet_ntop(AF_INET6, a->b, out, ADDR_STRLEN)) {
         out[0] = '\0';

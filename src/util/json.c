@@ -352,12 +352,24 @@ void jb_ts(struct jbuf *jb, int64_t us)
         rec_num(jb, JF_NUM, (double)us / 1e6);
         return;
     }
+    /* seconds "." six digits, written by hand (it is in every event) */
     char tmp[40];
+    size_t i = sizeof(tmp);
     uint64_t a = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
-    int n = snprintf(tmp, sizeof(tmp), "%s%llu.%06llu", us < 0 ? "-" : "",
-                     (unsigned long long)(a / 1000000), (unsigned long long)(a % 1000000));
+    uint64_t frac = a % 1000000, sec = a / 1000000;
+    for (int d = 0; d < 6; d++) {
+        tmp[--i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    tmp[--i] = '.';
+    do {
+        tmp[--i] = (char)('0' + sec % 10);
+        sec /= 10;
+    } while (sec);
+    if (us < 0)
+        tmp[--i] = '-';
     sep(jb);
-    put(jb, tmp, (size_t)n);
+    put(jb, tmp + i, sizeof(tmp) - i);
 }
 
 void jb_bool(struct jbuf *jb, int v)
