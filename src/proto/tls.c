@@ -65,8 +65,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "event/event.h"
 #include "proto/proto.h"
 #include "util/json.h"
@@ -688,8 +686,12 @@ static void sb_putn(struct sbuf *b, const char *s, size_t n)
 static void sb_u16(struct sbuf *b, unsigned v)
 {
     char tmp[8];
-    int n = snprintf(tmp, sizeof(tmp), "%u", v);
-    sb_putn(b, tmp, (size_t)n);
+    size_t n = sizeof(tmp);
+    do {
+        tmp[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n);
+    sb_putn(b, tmp + n, sizeof(tmp) - n);
 }
 
 static void sb_hex4(struct sbuf *b, unsigned v)
@@ -699,14 +701,15 @@ static void sb_hex4(struct sbuf *b, unsigned v)
     sb_putn(b, tmp, 4);
 }
 
-static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out, size_t hexlen)
+/* The first hexlen hex digits of the digest of data (borrowed); "" if it cannot be computed. */
+static void digest_hex(enum x509_md alg, const void *data, size_t len, char *out, size_t hexlen)
 {
-    unsigned char h[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
+    uint8_t h[32];
+    char full[65];
+    size_t n = alg == X509_MD_MD5 ? 16 : alg == X509_MD_SHA1 ? 20 : 32;
     out[0] = '\0';
-    if (EVP_Digest(data, len, h, &n, md, NULL) != 1 || (size_t)n * 2 < hexlen)
+    if (x509_digest(alg, data, len, h) < 0 || n * 2 < hexlen)
         return;
-    char full[2 * EVP_MAX_MD_SIZE + 1];
     x509_hex(h, n, full);
     memcpy(out, full, hexlen);
     out[hexlen] = '\0';
@@ -751,7 +754,7 @@ static void ja4_hash12(const struct sbuf *s, char *out)
         memcpy(out, "000000000000", 13);
         return;
     }
-    digest_hex(EVP_sha256(), s->p, s->len, out, 12);
+    digest_hex(X509_MD_SHA256, s->p, s->len, out, 12);
 }
 
 /* Appends v (sorted in place) as comma-separated 4-digit lowercase hex. */
@@ -943,7 +946,7 @@ static void ch_ja3(struct tls_state *st, uint16_t version, struct rd ciphers, st
             first = 0;
         }
     }
-    digest_hex(EVP_md5(), b.p, b.len, st->ev.ja3, 32);
+    digest_hex(X509_MD_MD5, b.p, b.len, st->ev.ja3, 32);
     st->ja3_string = keep_string(&b);
     st->ev.ja3_string = st->ja3_string;
     free(b.p);
@@ -1212,7 +1215,7 @@ static void parse_server_hello(struct tls_state *st, struct rd r)
             break;
         }
     }
-    digest_hex(EVP_md5(), b.p, b.len, ev->ja3s, 32);
+    digest_hex(X509_MD_MD5, b.p, b.len, ev->ja3s, 32);
     free(st->ja3s_string);
     st->ja3s_string = keep_string(&b);
     ev->ja3s_string = st->ja3s_string;

@@ -68,6 +68,26 @@ void x509_hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+int x509_digest(enum x509_md alg, const void *p, size_t n, uint8_t *out)
+{
+    static const char *const names[] = {"MD5", "SHA1", "SHA256"};
+    static _Thread_local EVP_MD *mds[3];
+    static _Thread_local EVP_MD_CTX *ctx;
+    if ((unsigned)alg > X509_MD_SHA256)
+        return -1;
+    if (!mds[alg])
+        mds[alg] = EVP_MD_fetch(NULL, names[alg], NULL);
+    if (!ctx)
+        ctx = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    if (!mds[alg] || !ctx || EVP_DigestInit_ex(ctx, mds[alg], NULL) != 1 ||
+        EVP_DigestUpdate(ctx, p, n) != 1 || EVP_DigestFinal_ex(ctx, out, &len) != 1) {
+        ERR_clear_error();
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads what is pending in a memory BIO into out (cap bytes with the NUL); resets the BIO. */
 static void bio_take(BIO *b, char *out, size_t cap)
 {
@@ -205,9 +225,8 @@ static int parse_der(const uint8_t *der, size_t len, struct x509_event *ev)
         return -1;
     }
     ev->cert = x;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL) == 1 && mdlen == 20)
+    uint8_t md[20];
+    if (x509_digest(X509_MD_SHA1, der, len, md) == 0)
         x509_hex(md, 20, ev->sha1);
     long v = X509_get_version(x);
     ev->version = v >= 0 && v < 3 ? (unsigned)v + 1 : 0;
@@ -258,20 +277,27 @@ static int parse_der(const uint8_t *der, size_t len, struct x509_event *ev)
  * A cache of parsed certificates, keyed by the SHA-256 of their DER: the
  * same certificates come back in connection after connection (a beacon's
  * C2, a CDN), and d2i_X509 costs hundreds of microseconds in OpenSSL 3.
- * Direct-mapped, X509_CACHE_SIZE entries of about 9 KB each, allocated on
- * first use; one cache per thread, so parsers on different threads never
- * share it.
+ * X509_CACHE_SETS sets of X509_CACHE_WAYS entries, least recently used
+ * replaced; an entry (about 9 KB) is allocated when first filled, so the
+ * cache holds at most 512 certificates, about 4.5 MB. One cache per
+ * thread: parsers on different threads never share it.
  */
-#define X509_CACHE_SIZE 128
+#define X509_CACHE_SETS 128
+#define X509_CACHE_WAYS 4
 
 struct x509_cache_entry {
-    int used;
     size_t len;
+    uint64_t last_use;
     uint8_t md[32];
     struct x509_event ev; /* owned: SAN lists and the X509 */
 };
 
-static _Thread_local struct x509_cache_entry *x509_cache;
+struct x509_cache {
+    struct x509_cache_entry *e[X509_CACHE_SETS][X509_CACHE_WAYS]; /* owned, or NULL */
+    uint64_t clock;
+};
+
+static _Thread_local struct x509_cache *x509_cache;
 
 static char **list_copy(char *const *src, size_t n)
 {
@@ -297,18 +323,64 @@ static void event_copy(struct x509_event *dst, const struct x509_event *src)
 
 void x509_cache_clear(void)
 {
-    if (!x509_cache)
+    struct x509_cache *c = x509_cache;
+    if (!c)
         return;
-    for (size_t i = 0; i < X509_CACHE_SIZE; i++)
-        if (x509_cache[i].used)
-            x509_event_release(&x509_cache[i].ev);
-    free(x509_cache);
+    for (size_t i = 0; i < X509_CACHE_SETS; i++)
+        for (size_t w = 0; w < X509_CACHE_WAYS; w++)
+            if (c->e[i][w]) {
+                x509_event_release(&c->e[i][w]->ev);
+                free(c->e[i][w]);
+            }
+    free(c);
     x509_cache = NULL;
 }
 
-static size_t cache_slot(const uint8_t md[32])
+static size_t cache_set(const uint8_t md[32])
 {
-    return ((size_t)md[0] | (size_t)md[1] << 8) % X509_CACHE_SIZE;
+    return ((size_t)md[0] | (size_t)md[1] << 8) % X509_CACHE_SETS;
+}
+
+/* The cached entry for this DER digest and length, or NULL. */
+static struct x509_cache_entry *cache_find(const uint8_t md[32], size_t len)
+{
+    struct x509_cache *c = x509_cache;
+    if (!c)
+        return NULL;
+    struct x509_cache_entry **set = c->e[cache_set(md)];
+    for (size_t w = 0; w < X509_CACHE_WAYS; w++)
+        if (set[w] && set[w]->len == len && memcmp(set[w]->md, md, 32) == 0) {
+            set[w]->last_use = ++c->clock;
+            return set[w];
+        }
+    return NULL;
+}
+
+/* Keeps a copy of ev (borrowed) under its digest, replacing the least recently used entry. */
+static void cache_store(const uint8_t md[32], size_t len, const struct x509_event *ev)
+{
+    if (!x509_cache)
+        x509_cache = xcalloc(1, sizeof(*x509_cache));
+    struct x509_cache *c = x509_cache;
+    struct x509_cache_entry **set = c->e[cache_set(md)];
+    size_t victim = 0;
+    for (size_t w = 0; w < X509_CACHE_WAYS; w++) {
+        if (!set[w]) {
+            victim = w;
+            break;
+        }
+        if (set[w]->last_use < set[victim]->last_use)
+            victim = w;
+    }
+    struct x509_cache_entry *ce = set[victim];
+    if (ce)
+        x509_event_release(&ce->ev);
+    else
+        ce = set[victim] = xmalloc(sizeof(*ce));
+    ce->len = len;
+    ce->last_use = ++c->clock;
+    memcpy(ce->md, md, 32);
+    event_copy(&ce->ev, ev);
 }
 
 static void set_validity(struct x509_event *ev, int64_t now_us)
@@ -325,13 +397,12 @@ int x509_parse(const uint8_t *der, size_t len, int64_t now_us, struct x509_event
     ev->path_len = -1;
     if (len == 0 || len > INT32_MAX)
         return -1;
-    uint8_t md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+    uint8_t md[32];
+    if (x509_digest(X509_MD_SHA256, der, len, md) < 0)
         return -1;
     x509_hex(md, 32, ev->fingerprint);
-    struct x509_cache_entry *ce = x509_cache ? &x509_cache[cache_slot(md)] : NULL;
-    if (ce && ce->used && ce->len == len && memcmp(ce->md, md, 32) == 0) {
+    const struct x509_cache_entry *ce = cache_find(md, len);
+    if (ce) {
         event_copy(ev, &ce->ev);
         set_validity(ev, now_us);
         return 0;
@@ -340,15 +411,7 @@ int x509_parse(const uint8_t *der, size_t len, int64_t now_us, struct x509_event
         x509_event_release(ev);
         return -1;
     }
-    if (!x509_cache)
-        x509_cache = xcalloc(X509_CACHE_SIZE, sizeof(*x509_cache));
-    ce = &x509_cache[cache_slot(md)];
-    if (ce->used)
-        x509_event_release(&ce->ev);
-    ce->used = 1;
-    ce->len = len;
-    memcpy(ce->md, md, 32);
-    event_copy(&ce->ev, ev);
+    cache_store(md, len, ev);
     set_validity(ev, now_us);
     return 0;
 }

@@ -10,7 +10,7 @@
  * Bounds: names are kept up to X509_NAME_MAX - 1 bytes (longer ones are
  * truncated), at most X509_SAN_MAX subject alternative names of each kind
  * are kept, each up to X509_SAN_LEN_MAX bytes; the cache of parsed
- * certificates holds at most 128 of them per thread (about 1.2 MB).
+ * certificates holds at most 512 of them per thread (about 4.5 MB).
  */
 #ifndef VIGIL_PROTO_X509_H
 #define VIGIL_PROTO_X509_H
@@ -75,7 +75,7 @@ struct x509_event {
  * not accept the bytes as a certificate (ev then holds only the
  * fingerprint and owns nothing). On success ev owns memory: call
  * x509_event_release(). Certificates seen before are answered from a
- * per-thread cache of X509_CACHE_SIZE parsed certificates (keyed by the
+ * per-thread cache of 512 parsed certificates (keyed by the
  * SHA-256 of the DER), with expired / not_yet_valid taken anew at now_us.
  */
 int x509_parse(const uint8_t *der, size_t len, int64_t now_us, struct x509_event *ev) WARN_UNUSED;
@@ -95,6 +95,16 @@ int x509_matches_host(const struct x509_event *ev, const char *host, size_t host
 
 /* Writes the fields of an EV_X509 event whose body is a struct x509_event. */
 void x509_fields_json(const struct event *ev, struct jbuf *jb);
+
+enum x509_md { X509_MD_MD5, X509_MD_SHA1, X509_MD_SHA256 };
+
+/*
+ * Digest of n bytes at p (borrowed) into out (16, 20 or 32 bytes). Returns
+ * 0, or -1 if OpenSSL cannot compute it. The algorithm implementations are
+ * fetched once per thread (an implicit fetch per call costs more than
+ * hashing a ClientHello).
+ */
+int x509_digest(enum x509_md alg, const void *p, size_t n, uint8_t *out) WARN_UNUSED;
 
 /* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void x509_hex(const uint8_t *p, size_t n, char *out);
