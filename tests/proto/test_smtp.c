@@ -440,10 +440,28 @@ static void test_starttls(void)
 
 /* ---- direct parser calls ---- */
 
+/* One sensor for every direct call: its bus records, its name map is shared. */
+static struct sensor g_sensor;
+static struct event_bus g_bus;
+static int g_ready;
+
+static struct sensor *shared_sensor(void)
+{
+    if (!g_ready) {
+        struct sensor_config cfg;
+        memset(&cfg, 0, sizeof(cfg));
+        flow_config_default(&cfg.flow);
+        cfg.flow.max_flows = 16;
+        event_bus_init(&g_bus);
+        struct event_sink sink = {rec_sink, NULL};
+        if (event_bus_add(&g_bus, sink) < 0 || sensor_init(&g_sensor, &cfg, &g_bus) < 0)
+            abort();
+        g_ready = 1;
+    }
+    return &g_sensor;
+}
+
 struct direct {
-    struct sensor s;
-    struct event_bus bus;
-    struct sensor_config cfg;
     struct flow f;
     struct app_ctx ctx;
     void *st;
@@ -454,19 +472,12 @@ static void direct_open(struct direct *d)
 {
     memset(d, 0, sizeof(*d));
     rec_clear();
-    event_bus_init(&d->bus);
-    struct event_sink sink = {rec_sink, NULL};
-    if (event_bus_add(&d->bus, sink) < 0)
-        abort();
-    flow_config_default(&d->cfg.flow);
-    if (sensor_init(&d->s, &d->cfg, &d->bus) < 0)
-        abort();
     d->f.proto = 6;
     d->f.orig_p = 49648;
     d->f.resp_p = 25;
     memcpy(d->f.uid, "Ctest", 6);
     d->ctx.flow = &d->f;
-    d->ctx.sensor = &d->s;
+    d->ctx.sensor = shared_sensor();
     d->ctx.ts = 1000000;
     d->st = smtp_proto.state_new(&d->ctx);
 }
@@ -491,7 +502,6 @@ static void direct_str(struct direct *d, int dir, const char *s)
 static void direct_close(struct direct *d)
 {
     smtp_proto.end(d->st, &d->ctx);
-    sensor_release(&d->s);
 }
 
 /*
@@ -994,5 +1004,7 @@ int main(void)
     rec_clear();
     free(recs);
     jb_release(&jb);
+    if (g_ready)
+        sensor_release(&g_sensor);
     return test_done();
 }
