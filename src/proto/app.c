@@ -18,6 +18,7 @@
 struct app_flow {
     struct reasm rs[2];
     const struct proto_ops *proto;
+    const struct proto_ops *first; /* the protocol recognised first (SMTP before STARTTLS's TLS) */
     void *st;
     uint64_t fed[2];      /* bytes handed to the parser per direction */
     uint8_t want[2];      /* direction still wanted by the parser or the probes */
@@ -97,6 +98,7 @@ static void feed(struct app_flow *af, struct app_ctx *ctx, int dir, const uint8_
 static void select_proto(struct app_flow *af, struct app_ctx *ctx, const struct proto_ops *p)
 {
     af->proto = p;
+    af->first = p;
     service_add(af, p->name);
     af->st = p->state_new(ctx);
     af->want[0] = af->want[1] = 1;
@@ -282,7 +284,7 @@ const char *app_service(const struct flow *f)
 const struct proto_ops *app_proto(const struct flow *f)
 {
     const struct app_flow *af = f->app;
-    return af ? af->proto : NULL;
+    return af ? af->first : NULL;
 }
 
 uint64_t app_missed_bytes(const struct flow *f)

@@ -32,7 +32,7 @@ void app_flow_free(struct flow *f);
 
 /* Zeek-style service list ("http", "smtp,ssl"), or "" if none was recognised. */
 const char *app_service(const struct flow *f);
-/* The parser finally in charge, or NULL. */
+/* The protocol recognised first on the connection (its port is judged for it), or NULL. */
 const struct proto_ops *app_proto(const struct flow *f);
 /* Bytes lost to capture gaps in reassembled directions (Zeek's missed_bytes). */
 uint64_t app_missed_bytes(const struct flow *f);
