@@ -232,14 +232,23 @@ static int parse_dec(struct rd r, uint64_t *out)
 
 /* ---- strings and transactions ---- */
 
-static void str_set(struct http_str *s, const uint8_t *p, size_t n)
+/* Copies n bytes (borrowed) into s, at most max of them. */
+static void str_set_max(struct http_str *s, const uint8_t *p, size_t n, size_t max)
 {
+    if (n > max)
+        n = max;
     free(s->s);
     s->s = xmalloc(n + 1);
     if (n)
         memcpy(s->s, p, n);
     s->s[n] = '\0';
     s->n = n;
+}
+
+/* Header values and the like: at most HTTP_VALUE_MAX bytes are kept. */
+static void str_set(struct http_str *s, const uint8_t *p, size_t n)
+{
+    str_set_max(s, p, n, HTTP_VALUE_MAX);
 }
 
 static void str_set_rd(struct http_str *s, struct rd r)
@@ -254,14 +263,34 @@ static void str_free(struct http_str *s)
     s->n = 0;
 }
 
-static void txn_free(struct http_txn *t)
+#define TXN_NSTR 15
+
+static void txn_strs(struct http_txn *t, struct http_str *strs[TXN_NSTR])
 {
     struct http_event *e = &t->ev;
-    struct http_str *strs[] = {&e->method, &e->host, &e->uri, &e->referrer, &e->version,
-                               &e->user_agent, &e->origin, &e->username, &e->req_content_type,
-                               &e->status_msg, &e->info_msg, &e->resp_content_type,
-                               &e->resp_cd_filename, &e->req_cd_filename, &e->uri_filename};
-    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+    struct http_str *all[TXN_NSTR] = {&e->method, &e->host, &e->uri, &e->referrer, &e->version,
+                                      &e->user_agent, &e->origin, &e->username,
+                                      &e->req_content_type, &e->status_msg, &e->info_msg,
+                                      &e->resp_content_type, &e->resp_cd_filename,
+                                      &e->req_cd_filename, &e->uri_filename};
+    memcpy(strs, all, sizeof(all));
+}
+
+static size_t txn_bytes(struct http_txn *t)
+{
+    struct http_str *strs[TXN_NSTR];
+    txn_strs(t, strs);
+    size_t n = sizeof(*t);
+    for (size_t i = 0; i < TXN_NSTR; i++)
+        n += strs[i]->n;
+    return n;
+}
+
+static void txn_free(struct http_txn *t)
+{
+    struct http_str *strs[TXN_NSTR];
+    txn_strs(t, strs);
+    for (size_t i = 0; i < TXN_NSTR; i++)
         str_free(strs[i]);
     free(t);
 }
@@ -353,7 +382,10 @@ static struct http_txn *txn_new(struct http_state *st, struct http_dir *d, int64
     t->ts = ts;
     t->ev.malformed = d->pending_bad;
     d->pending_bad = 0;
-    if (st->qlen < HTTP_PENDING_MAX)
+    size_t queued = 0;
+    for (unsigned i = 0; i < st->qlen; i++)
+        queued += txn_bytes(st->q[(st->qhead + i) % HTTP_PENDING_MAX]);
+    if (st->qlen < HTTP_PENDING_MAX && queued <= HTTP_PENDING_BYTES)
         st->q[(st->qhead + st->qlen++) % HTTP_PENDING_MAX] = t;
     else
         t->detached = 1; /* too many pending: reported on its own, never matched */
@@ -543,7 +575,7 @@ static void set_uri_filename(struct http_txn *t, struct rd uri)
         return;
     uint8_t *buf = xmalloc(rd_left(&seg) + 1);
     size_t n = pct_decode(seg, buf);
-    str_set(&t->ev.uri_filename, buf, n);
+    str_set_max(&t->ev.uri_filename, buf, n, HTTP_LINE_MAX);
     free(buf);
 }
 
@@ -800,7 +832,7 @@ static void start_request(struct http_state *st, struct app_ctx *ctx, int dir,
     struct http_txn *t = txn_new(st, d, ctx->ts);
     t->ev.have_request = 1;
     str_set_rd(&t->ev.method, rl->method);
-    str_set_rd(&t->ev.uri, rl->uri);
+    str_set_max(&t->ev.uri, rl->uri.p, rd_left(&rl->uri), HTTP_LINE_MAX);
     if (rd_left(&rl->version))
         str_set_rd(&t->ev.version, rl->version);
     set_uri_filename(t, rl->uri);

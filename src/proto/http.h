@@ -3,10 +3,13 @@
  *
  * Bounds (per connection): a header or start line of at most HTTP_LINE_MAX
  * bytes is kept per direction (longer lines are cut there and counted), at
- * most HTTP_HEADERS_MAX header lines per message are looked at, at most
- * HTTP_PENDING_MAX requests wait for their responses (pipelining), and each
- * kept string is a copy of at most one line. Bodies are never buffered: they
- * stream through proto/files.c (at most one open file per direction).
+ * most HTTP_HEADERS_MAX header lines per message are looked at, a kept
+ * header value is cut at HTTP_VALUE_MAX bytes (the URI at HTTP_LINE_MAX), and
+ * at most HTTP_PENDING_MAX requests holding at most HTTP_PENDING_BYTES wait
+ * for their responses (pipelining; beyond that a request is reported on its
+ * own, unanswered). Bodies are never buffered: they stream through
+ * proto/files.c (at most one open file per direction). Worst case about
+ * 330 KiB per connection; a typical keep-alive connection holds 1-2 KiB.
  */
 #ifndef VIGIL_PROTO_HTTP_H
 #define VIGIL_PROTO_HTTP_H
@@ -19,6 +22,8 @@
 #define HTTP_LINE_MAX (8u * 1024)
 #define HTTP_HEADERS_MAX 100
 #define HTTP_PENDING_MAX 64
+#define HTTP_PENDING_BYTES (128u * 1024)
+#define HTTP_VALUE_MAX 2048
 #define HTTP_RESYNC_MAX (256u * 1024) /* bytes searched for a start line after a gap */
 #define HTTP_USERNAME_MAX 128
 

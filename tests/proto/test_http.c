@@ -943,6 +943,43 @@ static void test_pipelining(void)
     drv_end(&d);
     CHECK_EQ_U(count_type(&d.R, EV_HTTP), HTTP_PENDING_MAX + 10);
     drv_release(&d);
+
+    /* long URIs: the FIFO stops at HTTP_PENDING_BYTES; the rest is reported, unmatched */
+    drv_init(&d);
+    char *req = malloc(HTTP_LINE_MAX + 64);
+    for (int i = 0; i < 40; i++) {
+        int k = snprintf(req, 32, "GET /%02d", i);
+        memset(req + k, 'x', HTTP_LINE_MAX - 64);
+        memcpy(req + k + HTTP_LINE_MAX - 64, " HTTP/1.1\r\n\r\n", 13);
+        drv_feed(&d, 0, req, (size_t)k + HTTP_LINE_MAX - 64 + 13);
+    }
+    free(req);
+    for (int i = 0; i < 40; i++)
+        feed_str(&d, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    drv_end(&d);
+    unsigned answered = 0, n40 = 0;
+    for (size_t i = 0; i < d.R.n; i++) {
+        n40 += d.R.v[i].type == EV_HTTP && d.R.v[i].uri[0] == '/';
+        answered += d.R.v[i].type == EV_HTTP && d.R.v[i].uri[0] == '/' && d.R.v[i].status == 200;
+    }
+    CHECK_EQ_U(n40, 40);
+    /* each holds its URI and the same bytes again as uri_filename: 2 lines' worth */
+    CHECK(answered >= HTTP_PENDING_BYTES / (2 * HTTP_LINE_MAX) && answered < 40);
+    drv_release(&d);
+
+    /* a header value longer than HTTP_VALUE_MAX is cut there */
+    drv_init(&d);
+    char ua[HTTP_VALUE_MAX * 2 + 64];
+    int k = snprintf(ua, 64, "GET /ua HTTP/1.1\r\nUser-Agent: ");
+    memset(ua + k, 'U', HTTP_VALUE_MAX * 2);
+    memcpy(ua + k + HTTP_VALUE_MAX * 2, "\r\n\r\n", 4);
+    drv_feed(&d, 0, ua, (size_t)k + HTTP_VALUE_MAX * 2 + 4);
+    drv_end(&d);
+    const struct rec *u = find_http(&d.R, "/ua", 0);
+    CHECK(u && strlen(u->ua) == sizeof(u->ua) - 1); /* the record's copy is the smaller cap */
+    CHECK(u && strstr(u->json, "UUUU\"") && strlen(strstr(u->json, "\"user_agent\":\"")) >
+                                                  HTTP_VALUE_MAX);
+    drv_release(&d);
 }
 
 /* 100 Continue, 204, CONNECT, 101, body until close, HTTP/0.9. */
