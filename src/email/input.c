@@ -134,7 +134,8 @@ static int add_dir(struct email_input *in, const char *path, int depth)
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(char *), cmp_name);
+    if (n > 1)
+        qsort(names, n, sizeof(char *), cmp_name);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         size_t pl = strlen(path) + strlen(names[i]) + 2;

@@ -115,7 +115,8 @@ void life_report_json(const struct life *l, struct jbuf *jb)
         d->p[d->n++] = (uint32_t)i;
     }
     free(map);
-    qsort(dp, ndev, sizeof(*dp), cmp_dev);
+    if (ndev > 1)
+        qsort(dp, ndev, sizeof(*dp), cmp_dev);
 
     int64_t now = l->last_ts;
     jb_obj_open(jb);
@@ -128,7 +129,8 @@ void life_report_json(const struct life *l, struct jbuf *jb)
     for (size_t i = 0; i < ndev; i++) {
         struct dev_pairs *d = &dp[i];
         const struct l_device *dv = &l->dev[d->dev];
-        qsort(d->p, d->n, sizeof(uint32_t), cmp_pair);
+        if (d->n > 1)
+            qsort(d->p, d->n, sizeof(uint32_t), cmp_pair);
         char a[ADDR_STRLEN];
         addr_format(&dv->a, a);
         jb_obj_open(jb);

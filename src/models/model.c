@@ -441,7 +441,8 @@ int model_set_load(struct model_set *set, const char *path, const struct expr_re
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = load_file(&ld, names[i]);

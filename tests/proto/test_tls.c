@@ -253,8 +253,10 @@ static int cmp_str(const void *a, const void *b)
 /* Sorts both lists and reports elements of one missing from the other. Returns 1 if equal. */
 static int same_multiset(struct lines *exp, struct lines *got, const char *what, const char *file)
 {
-    qsort(exp->v, exp->n, sizeof(char *), cmp_str);
-    qsort(got->v, got->n, sizeof(char *), cmp_str);
+    if (exp->n) /* qsort(NULL, 0, ...) is undefined */
+        qsort(exp->v, exp->n, sizeof(char *), cmp_str);
+    if (got->n)
+        qsort(got->v, got->n, sizeof(char *), cmp_str);
     size_t i = 0, j = 0;
     int ok = 1;
     while (i < exp->n || j < got->n) {
@@ -275,6 +277,8 @@ static int same_multiset(struct lines *exp, struct lines *got, const char *what,
 
 static void dedupe(struct lines *l)
 {
+    if (!l->n)
+        return;
     qsort(l->v, l->n, sizeof(char *), cmp_str);
     size_t k = 0;
     for (size_t i = 0; i < l->n; i++) {
@@ -628,7 +632,8 @@ static void all_captures_vs_tshark(void)
         }
         closedir(dp);
     }
-    qsort(rels.v, rels.n, sizeof(char *), cmp_str);
+    if (rels.n > 1)
+        qsort(rels.v, rels.n, sizeof(char *), cmp_str);
     /* one script line per capture that may hold TLS, run four at a time */
     char script[1100];
     snprintf(script, sizeof(script), "%s/cmds", tmpdir);
