@@ -227,5 +227,6 @@ void email_input_sort(struct email_input *in)
             it->date = email_peek_date(buf, len);
         free(buf);
     }
-    qsort(in->items, in->n_items, sizeof(*in->items), cmp_item);
+    if (in->n_items > 1)
+        qsort(in->items, in->n_items, sizeof(*in->items), cmp_item);
 }
