@@ -36,8 +36,9 @@
  *   origin             Origin header (Zeek: origin)
  *   request_body_len, response_body_len  body bytes after de-chunking and
  *                      decompression, gaps included (Zeek: same)
- *   status_code, status_msg  final response status (Zeek: same)
- *   info_code, info_msg      last 1xx interim status (Zeek: same)
+ *   status_code, status_msg  last response status: the final one, or a 1xx when
+ *                      no final one came (Zeek: same)
+ *   info_code, info_msg      last 1xx status (100 Continue, 101 Switching) (Zeek: same)
  *   tags               [] (Zeek: tags)
  *   username           user of Basic authentication, never the password (Zeek: username)
  *   orig_fuids, resp_fuids   fuid of the request/response body's files event (Zeek: same)
@@ -882,13 +883,13 @@ static void start_response(struct http_state *st, struct app_ctx *ctx, int dir,
     t->ev.malformed += d->pending_bad;
     d->pending_bad = 0;
     t->ev.have_response = 1;
+    /* as Zeek: every status sets status_code (a final one overwrites an interim one) */
+    t->ev.status_code = sl->code;
+    str_set_rd(&t->ev.status_msg, sl->reason);
     if (sl->code < 200) {
         t->ev.info_code = sl->code;
         str_set_rd(&t->ev.info_msg, sl->reason);
         d->interim = sl->code != 101; /* 101 ends HTTP on the connection after its headers */
-    } else {
-        t->ev.status_code = sl->code;
-        str_set_rd(&t->ev.status_msg, sl->reason);
     }
     str_set_rd(&t->ev.version, sl->version);
     d->txn = t;
@@ -1018,7 +1019,7 @@ static void headers_done(struct http_state *st, struct app_ctx *ctx, int dir)
             return;
         }
         unsigned code = t ? t->ev.status_code : 0;
-        if (t && t->ev.info_code == 101 && !code) {
+        if (code == 101) {
             msg_end(st, ctx, dir, 1);
             st->switched = PROTO_DONE; /* another protocol follows (WebSocket, h2c) */
             return;

@@ -52,7 +52,7 @@ struct http_event {
     struct http_str req_content_type;
     uint64_t request_body_len;  /* decoded (de-chunked, decompressed) body bytes, gaps included */
     uint64_t response_body_len;
-    unsigned status_code;       /* final status, 0 if no final response */
+    unsigned status_code;       /* last status (the final one, else a 1xx), 0 if no response */
     struct http_str status_msg;
     unsigned info_code;         /* last 1xx interim status (100 Continue, 101 Switching), or 0 */
     struct http_str info_msg;

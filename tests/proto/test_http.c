@@ -1011,7 +1011,7 @@ static void test_message_kinds(void)
     feed_str(&d, 1, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello");
     CHECK_EQ_I(d.last_rc, PROTO_DONE);
     drv_end(&d);
-    CHECK((r = find_http(&d.R, "/ws", 0)) && r->info == 101 && r->status == 0);
+    CHECK((r = find_http(&d.R, "/ws", 0)) && r->info == 101 && r->status == 101);
     drv_release(&d);
 
     /* until close: whole only if the server's FIN came after all its bytes */
