@@ -898,6 +898,7 @@ static int krb_tcp_data(struct krb_state *st, struct app_ctx *ctx, int dir, cons
             }
             d->need = n;
             d->len = 0;
+            continue; /* the loop checks that bytes remain */
         }
         /* the whole message in this chunk and nothing buffered: parse in place */
         if (d->len == 0 && rd_left(&r) >= d->need) {
@@ -906,13 +907,18 @@ static int krb_tcp_data(struct krb_state *st, struct app_ctx *ctx, int dir, cons
             d->hdr_len = 0;
             continue;
         }
-        if (d->cap < d->need) {
-            d->buf = xrealloc(d->buf, d->need);
-            d->cap = d->need;
-        }
         size_t k = d->need - d->len;
         if (k > rd_left(&r))
             k = rd_left(&r);
+        if (d->cap < d->len + k) { /* grows with what arrived, not with what is announced */
+            size_t cap = d->cap ? d->cap : 2048;
+            while (cap < d->len + k)
+                cap *= 2;
+            if (cap > d->need)
+                cap = d->need;
+            d->buf = xrealloc(d->buf, cap);
+            d->cap = cap;
+        }
         memcpy(d->buf + d->len, rd_bytes(&r, k), k);
         d->len += k;
         if (d->len == d->need) {

@@ -25,11 +25,14 @@
  * "\xfdSMB" after a type-0 NetBIOS header.
  *
  * Bounds (per connection): SMB_MSG_MAX bytes buffered per direction (128 KiB,
- * allocated on demand); SMB_PENDING_MAX requests awaiting a response (the
- * oldest is dropped); SMB_TREES_MAX tree ids and SMB_FILES_MAX open file ids
- * remembered (oldest replaced); SMB_SUMMARY_USERS distinct user names; at
- * most SMB_COMPOUND_MAX compounded or AndX-chained commands per message;
- * names truncated to SMB_NAME_MAX / SMB_USER_MAX bytes of UTF-8.
+ * grown as bytes arrive, freed after the message if over SMB_BUF_IDLE);
+ * SMB_PENDING_MAX requests awaiting a response (the oldest is dropped);
+ * SMB_TREES_MAX tree ids and SMB_FILES_MAX open file ids remembered (oldest
+ * replaced); SMB_SUMMARY_USERS distinct user names; at most SMB_COMPOUND_MAX
+ * compounded or AndX-chained commands per message; names truncated to
+ * SMB_NAME_MAX / SMB_USER_MAX bytes of UTF-8. The state itself is about
+ * 7 KB; the worst case with every table full of longest names and both
+ * buffers full is about 330 KB.
  *
  * Events: "smb" events, one per notable action, with an "action" field:
  *   negotiate      dialect ("SMB 2.0.2", "SMB 2.1", "SMB 3.0", "SMB 3.0.2",
@@ -87,6 +90,7 @@
 
 #define SMB_MSG_MAX (128u * 1024) /* largest message buffered whole */
 #define SMB_PEEK 256u             /* bytes kept of messages whose bodies are not read */
+#define SMB_BUF_IDLE (16u * 1024) /* a direction's buffer larger than this is freed after use */
 #define SMB_PENDING_MAX 32        /* requests awaiting a response */
 #define SMB_TREES_MAX 32          /* tree ids remembered */
 #define SMB_FILES_MAX 64          /* file ids remembered (for deletes by handle) */
@@ -1700,6 +1704,11 @@ static void msg_done(struct smb_state *st, struct app_ctx *ctx, struct smb_dir *
                      const uint8_t *p, size_t kept)
 {
     smb_message(st, ctx, d, d->nb_type, p, kept);
+    if (d->cap > SMB_BUF_IDLE) { /* a big message went by: do not hold its buffer */
+        free(d->buf);
+        d->buf = NULL;
+        d->cap = 0;
+    }
     d->len = 0;
     d->hdr_len = 0;
     d->skip = d->msg_len - kept;
@@ -1770,10 +1779,10 @@ static int smb_data(void *vst, struct app_ctx *ctx, int dir, const uint8_t *data
                     break;
                 }
             }
-            buf_reserve(d, d->keep);
             size_t k = d->keep - d->len;
             if (k > rd_left(&r))
                 k = rd_left(&r);
+            buf_reserve(d, d->len + k); /* grows with what arrived, not with what is announced */
             memcpy(d->buf + d->len, rd_bytes(&r, k), k);
             d->len += k;
             if (d->len < d->keep)
