@@ -341,8 +341,14 @@ static json_t *merge_report(const char *life_json, size_t llen, const char *br_j
         json_t *d = json_array_get(devs, i);
         json_t *b = json_object_get(br, js(d, "device"));
         json_object_set_new(d, "threat", json_real(b ? jnum(b, "threat") : 0));
-        json_object_set(d, "breaches", b ? json_object_get(b, "breaches") : json_array());
-        json_object_set(d, "incidents", b ? json_object_get(b, "incidents") : json_array());
+        /* set (a new reference) for the arrays b holds, set_new for fresh ones */
+        if (b) {
+            json_object_set(d, "breaches", json_object_get(b, "breaches"));
+            json_object_set(d, "incidents", json_object_get(b, "incidents"));
+        } else {
+            json_object_set_new(d, "breaches", json_array());
+            json_object_set_new(d, "incidents", json_array());
+        }
         if (b)
             json_object_del(br, js(d, "device"));
         v[i] = d;

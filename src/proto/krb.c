@@ -919,8 +919,10 @@ static int krb_tcp_data(struct krb_state *st, struct app_ctx *ctx, int dir, cons
             d->buf = xrealloc(d->buf, cap);
             d->cap = cap;
         }
-        memcpy(d->buf + d->len, rd_bytes(&r, k), k);
-        d->len += k;
+        if (k) {
+            memcpy(d->buf + d->len, rd_bytes(&r, k), k);
+            d->len += k;
+        }
         if (d->len == d->need) {
             krb_message(st, ctx, d->buf, d->len);
             d->hdr_len = 0;

@@ -139,8 +139,10 @@ static void put(struct dump *d, const void *v, size_t n)
         if (!d->p)
             BUG("out of memory");
     }
-    memcpy(d->p + d->n, v, n);
-    d->n += n;
+    if (n) { /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(d->p + d->n, v, n);
+        d->n += n;
+    }
 }
 
 /* Every row of every table, in slot (meta: key) order, each column with its type. */
