@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 CAP=tests/data/pcap/ndpi-emotet-epoch4-extract.pcap
 OUT=build/demo
 mkdir -p "$OUT"
-rm -f "$OUT"/state.db*
+rm -f "$OUT"/state.db* "$OUT"/alerts.jsonl
 
 echo "== vigil analyze $CAP"
 echo "   (real Emotet epoch-4 traffic from nDPI's test suite: see tests/data/README.md)"
