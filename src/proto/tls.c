@@ -57,6 +57,7 @@
  *   tls13            TLS 1.3 negotiated; without a ServerHello, offered by the client (vigil)
  *   ech, esni        encrypted_client_hello (0xfe0d) / draft ESNI (0xffce) offered (vigil)
  *   malformed        a record or handshake message could not be parsed (vigil)
+ *   truncated        the connection ended inside a handshake message (vigil)
  * and one "x509" event per certificate: see proto/x509.c.
  */
 #include "proto/tls.h"
@@ -1707,6 +1708,7 @@ static void tls_fields_json(const struct event *e, struct jbuf *jb)
         jb_kbool(jb, "esni", ev->esni);
     }
     jb_kbool(jb, "malformed", ev->malformed);
+    jb_kbool(jb, "truncated", ev->truncated);
 }
 
 /* Emits the tls event once, stamped with the time of the first hello. */
@@ -1716,7 +1718,7 @@ static void tls_emit(struct tls_state *st, struct app_ctx *ctx)
         return;
     st->emitted = 1;
     struct tls_event *ev = &st->ev;
-    if (!ev->have_client_hello && !ev->have_server_hello && !ev->malformed)
+    if (!ev->have_client_hello && !ev->have_server_hello && !ev->malformed && !ev->truncated)
         return; /* no handshake seen: nothing to report */
     if (!ev->have_server_hello)
         ev->tls13 = is_tls13(ev->client_max_version);
@@ -1729,6 +1731,12 @@ static void tls_emit(struct tls_state *st, struct app_ctx *ctx)
 static void tls_end(void *vst, struct app_ctx *ctx)
 {
     struct tls_state *st = vst;
+    for (int i = 0; i < 2; i++) {
+        const struct tls_dir *d = &st->d[i];
+        if (!d->dead && !d->encrypted &&
+            (d->hs_len || d->hs_skip || (d->in_body && d->rtype == CT_HANDSHAKE)))
+            st->ev.truncated = 1;
+    }
     tls_emit(st, ctx);
     for (int i = 0; i < 2; i++) {
         hs_free(&st->d[i]);

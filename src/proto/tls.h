@@ -54,6 +54,7 @@ struct tls_event {
     /* alerts sent in clear */
     char last_alert[40];               /* "handshake_failure", "" if none */
     int malformed;                     /* a record or hello could not be parsed */
+    int truncated;                     /* the connection ended inside a handshake message */
     /* certificates: fingerprints (SHA-256 hex) of the chains, leaf first (borrowed) */
     const char (*cert_chain_fps)[X509_FP_HEX];
     size_t n_cert_chain_fps;

@@ -91,7 +91,7 @@ void x509_event_release(struct x509_event *ev);
  * or the subject CN when there are no dNSNames; wildcards as RFC 6125),
  * 0 if not, -1 if ev holds no certificate. host is borrowed.
  */
-int x509_matches_host(const struct x509_event *ev, const char *host, size_t host_len);
+int x509_matches_host(const struct x509_event *ev, const char *host, size_t host_len) WARN_UNUSED;
 
 /* Writes the fields of an EV_X509 event whose body is a struct x509_event. */
 void x509_fields_json(const struct event *ev, struct jbuf *jb);
