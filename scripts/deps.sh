@@ -9,12 +9,20 @@ BUILD_PKGS=(build-essential cmake pkg-config clang libclang-rt-dev
   libmicrohttpd-dev)
 # Tools the tests and benchmarks compare against or use.
 TEST_PKGS=(tshark tcpdump wireshark-common tcpreplay jq python3 time iproute2 curl
-  chromium nodejs npm wrk)
+  chromium wrk)
+# Commands that may come from elsewhere than Debian (this machine kind ships Node.js 20 with its
+# own npm): installed from Debian only when the command is missing. "command:package ..."
+CMD_PKGS=("node:nodejs" "npm:npm")
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     want+=("$p")
+  fi
+done
+for cp in "${CMD_PKGS[@]}"; do
+  if ! command -v "${cp%%:*}" >/dev/null 2>&1; then
+    want+=("${cp#*:}")
   fi
 done
 if [ ${#want[@]} -eq 0 ]; then
