@@ -56,6 +56,7 @@
  *   cert_expired, cert_not_yet_valid  leaf validity at the packet time (vigil)
  *   tls13            TLS 1.3 negotiated; without a ServerHello, offered by the client (vigil)
  *   ech, esni        encrypted_client_hello (0xfe0d) / draft ESNI (0xffce) offered (vigil)
+ *   quic             the handshake travelled in QUIC Initial packets (UDP) (vigil)
  *   malformed        a record or handshake message could not be parsed (vigil)
  *   truncated        the connection ended inside a handshake message (vigil)
  * and one "x509" event per certificate: see proto/x509.c.
@@ -66,7 +67,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
 #include "event/event.h"
+#include "flow/flow.h"
 #include "proto/proto.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -131,6 +136,20 @@ struct tls_chain {
     char *subject, *issuer;   /* of the leaf, owned */
 };
 
+struct quic_version;
+
+struct quic_keys {
+    uint8_t key[16], iv[12], hp[16];
+    int ok;
+};
+
+struct quic_dir {
+    uint8_t *buf;      /* CRYPTO stream of the Initial space (owned), QUIC_CRYPTO_MAX bytes */
+    uint8_t *have;     /* one bit per byte of buf received (owned) */
+    size_t contig;     /* bytes [0, contig) received and handed to the handshake parser */
+    int short_seen;    /* a 1-RTT (short header) packet was sent */
+};
+
 struct tls_state {
     struct tls_event ev;
     struct tls_dir d[2];
@@ -143,6 +162,11 @@ struct tls_state {
     uint8_t ch_sid[32];
     char *ja3_string, *ja3s_string; /* owned */
     struct tls_chain chain[2];  /* 0: server's, 1: client's */
+    /* QUIC (UDP) only */
+    const struct quic_version *quic_v;
+    int quic_rederive;          /* a Retry was seen: the next client Initial sets the keys */
+    struct quic_keys qk[2];     /* 0: client's Initial keys, 1: server's */
+    struct quic_dir q[2];
 };
 
 /* RFC 8446 4.1.3: the random of a HelloRetryRequest, SHA-256("HelloRetryRequest") */
@@ -1005,7 +1029,7 @@ static void ch_ja4(struct tls_state *st, uint16_t legacy, struct rd ciphers, str
     size_t ne = x->n_ext > 99 ? 99 : x->n_ext;
     size_t ncc = nc > 99 ? 99 : nc;
     char a[11];
-    a[0] = 't';
+    a[0] = st->ev.quic ? 'q' : 't';
     a[1] = ja4_version_code_hi(ver);
     a[2] = ja4_version_code_lo(ver);
     a[3] = x->have_sni ? 'd' : 'i';
@@ -1561,6 +1585,347 @@ static void dir_feed(struct tls_state *st, struct app_ctx *ctx, int dir, const u
     }
 }
 
+/* ---- QUIC Initial packets ------------------------------------------------------------- */
+
+/*
+ * RFC 9000 17.2 (long header), 17.2.2 (Initial), 19.6 (CRYPTO frames);
+ * RFC 9001 5.2 (Initial secrets), 5.3 (AEAD), 5.4 (header protection);
+ * RFC 9369 (QUIC v2). The handshake messages of QUIC travel in CRYPTO
+ * frames of Initial packets, protected with keys anyone can derive from
+ * the client's first Destination Connection ID; they are decrypted here
+ * and handed to the same handshake parser as TLS over TCP. Layout:
+ *   first(1: 1 1 type(2) reserved(2) pn_len(2)) version(4) dcid_len(1) dcid
+ *   scid_len(1) scid token_len(varint) token length(varint) pn(1..4) payload
+ * Bounds: per direction the CRYPTO stream is reassembled in a buffer of
+ * QUIC_CRYPTO_MAX bytes (and a bitmap of one bit per byte), allocated on
+ * first use; bytes beyond are ignored.
+ */
+#define QUIC_CRYPTO_MAX (16u * 1024)
+
+struct quic_version {
+    uint32_t version;
+    unsigned initial_type, retry_type;
+    const char *key_label, *iv_label, *hp_label;
+    uint8_t salt[20];
+};
+
+static const struct quic_version quic_versions[] = {
+    {0x00000001, 0, 3, "quic key", "quic iv", "quic hp",
+     {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+      0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a}},
+    {0x6b3343cf, 1, 0, "quicv2 key", "quicv2 iv", "quicv2 hp", /* RFC 9369 3.3.1 */
+     {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
+      0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9}},
+    {0xff00001d, 0, 3, "quic key", "quic iv", "quic hp", /* draft-ietf-quic-tls-29 5.2 */
+     {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+      0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99}},
+};
+
+static const struct quic_version *quic_version_find(uint32_t v)
+{
+    for (size_t i = 0; i < NELEM(quic_versions); i++)
+        if (quic_versions[i].version == v)
+            return &quic_versions[i];
+    return NULL;
+}
+
+/* RFC 9000 16: a variable-length integer; 0 and err when the bytes run out. */
+static uint64_t rd_varint(struct rd *r)
+{
+    uint8_t b = rd_u8(r);
+    unsigned extra = (1u << (b >> 6)) - 1;
+    uint64_t v = b & 0x3f;
+    for (unsigned i = 0; i < extra; i++)
+        v = v << 8 | rd_u8(r);
+    return rd_ok(r) ? v : 0;
+}
+
+static int hmac_sha256(const uint8_t *key, size_t klen, const uint8_t *data, size_t dlen,
+                       uint8_t out[32])
+{
+    size_t n = 0;
+    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, klen, data, dlen, out, 32, &n) ||
+        n != 32) {
+        ERR_clear_error();
+        return -1;
+    }
+    return 0;
+}
+
+/* RFC 8446 7.1 HKDF-Expand-Label with an empty context, for outputs of at most 32 bytes. */
+static int hkdf_expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t n)
+{
+    uint8_t info[64];
+    size_t ll = strlen(label), k = 0;
+    if (n > 32 || ll + 6 > 255 || ll + 11 > sizeof(info))
+        return -1;
+    info[k++] = 0;
+    info[k++] = (uint8_t)n;
+    info[k++] = (uint8_t)(ll + 6);
+    memcpy(info + k, "tls13 ", 6);
+    k += 6;
+    memcpy(info + k, label, ll);
+    k += ll;
+    info[k++] = 0;    /* context */
+    info[k++] = 0x01; /* HKDF-Expand's first block counter */
+    uint8_t t[32];
+    if (hmac_sha256(secret, 32, info, k, t) < 0)
+        return -1;
+    memcpy(out, t, n);
+    return 0;
+}
+
+/* Derives both directions' Initial keys from the client's Destination Connection ID. */
+static void quic_derive(struct tls_state *st, const uint8_t *dcid, size_t dlen)
+{
+    const struct quic_version *qv = st->quic_v;
+    uint8_t initial[32], secret[32];
+    st->qk[0].ok = st->qk[1].ok = 0;
+    if (!qv || hmac_sha256(qv->salt, sizeof(qv->salt), dcid, dlen, initial) < 0)
+        return;
+    for (int side = 0; side < 2; side++) { /* 0: client, 1: server */
+        struct quic_keys *k = &st->qk[side];
+        if (hkdf_expand_label(initial, side ? "server in" : "client in", secret, 32) < 0 ||
+            hkdf_expand_label(secret, qv->key_label, k->key, 16) < 0 ||
+            hkdf_expand_label(secret, qv->iv_label, k->iv, 12) < 0 ||
+            hkdf_expand_label(secret, qv->hp_label, k->hp, 16) < 0)
+            return;
+        k->ok = 1;
+    }
+}
+
+static const EVP_CIPHER *cipher_fetch(int gcm)
+{
+    static _Thread_local EVP_CIPHER *c[2];
+    if (!c[gcm])
+        c[gcm] = EVP_CIPHER_fetch(NULL, gcm ? "AES-128-GCM" : "AES-128-ECB", NULL);
+    return c[gcm];
+}
+
+/* AES-128-ECB of one block: the header protection mask (RFC 9001 5.4.3). */
+static int hp_mask(const uint8_t key[16], const uint8_t sample[16], uint8_t mask[16])
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int n = 0, ok = c && cipher_fetch(0) && EVP_EncryptInit_ex(c, cipher_fetch(0), NULL, key, NULL) == 1 &&
+                    EVP_CIPHER_CTX_set_padding(c, 0) == 1 &&
+                    EVP_EncryptUpdate(c, mask, &n, sample, 16) == 1 && n == 16;
+    EVP_CIPHER_CTX_free(c);
+    if (!ok)
+        ERR_clear_error();
+    return ok ? 0 : -1;
+}
+
+/* AES-128-GCM open; out gets ct_len bytes. Returns 0, or -1 if the tag does not verify. */
+static int aead_open(const struct quic_keys *k, const uint8_t nonce[12], const uint8_t *aad,
+                     size_t aad_len, const uint8_t *ct, size_t ct_len, const uint8_t tag[16],
+                     uint8_t *out)
+{
+    if (aad_len > INT32_MAX || ct_len > INT32_MAX)
+        return -1;
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int n = 0, ok = c && cipher_fetch(1) &&
+                    EVP_DecryptInit_ex(c, cipher_fetch(1), NULL, NULL, NULL) == 1 &&
+                    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) == 1 &&
+                    EVP_DecryptInit_ex(c, NULL, NULL, k->key, nonce) == 1 &&
+                    EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len) == 1 &&
+                    EVP_DecryptUpdate(c, out, &n, ct, (int)ct_len) == 1 &&
+                    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)(uintptr_t)tag) == 1 &&
+                    EVP_DecryptFinal_ex(c, out + n, &n) == 1;
+    EVP_CIPHER_CTX_free(c);
+    if (!ok)
+        ERR_clear_error();
+    return ok ? 0 : -1;
+}
+
+/* CRYPTO frame data (borrowed) at offset off of dir's stream: reassembled, then parsed. */
+static void quic_crypto(struct tls_state *st, struct app_ctx *ctx, int dir, uint64_t off,
+                        const uint8_t *p, size_t n)
+{
+    struct quic_dir *q = &st->q[dir];
+    if (off >= QUIC_CRYPTO_MAX || !n)
+        return;
+    if (n > QUIC_CRYPTO_MAX - off)
+        n = (size_t)(QUIC_CRYPTO_MAX - off);
+    if (!q->buf) {
+        q->buf = xmalloc(QUIC_CRYPTO_MAX);
+        q->have = xcalloc(QUIC_CRYPTO_MAX / 8, 1);
+    }
+    memcpy(q->buf + off, p, n);
+    for (size_t i = (size_t)off; i < off + n; i++)
+        q->have[i / 8] = (uint8_t)(q->have[i / 8] | 1u << (i % 8));
+    size_t old = q->contig;
+    while (q->contig < QUIC_CRYPTO_MAX && (q->have[q->contig / 8] >> (q->contig % 8) & 1))
+        q->contig++;
+    if (q->contig > old)
+        hs_append(st, ctx, dir, rd_make(q->buf + old, q->contig - old));
+}
+
+/* The frames of a decrypted Initial packet (RFC 9000 19; only these may appear in one). */
+static void quic_frames(struct tls_state *st, struct app_ctx *ctx, int dir, struct rd r)
+{
+    while (rd_left(&r) && rd_ok(&r)) {
+        uint64_t type = rd_varint(&r);
+        switch (type) {
+        case 0x00: /* PADDING */
+        case 0x01: /* PING */
+            break;
+        case 0x02:
+        case 0x03: { /* ACK */
+            rd_varint(&r);
+            rd_varint(&r);
+            uint64_t count = rd_varint(&r);
+            rd_varint(&r);
+            for (uint64_t i = 0; i < count && rd_ok(&r); i++) {
+                rd_varint(&r);
+                rd_varint(&r);
+            }
+            if (type == 0x03)
+                for (int i = 0; i < 3; i++)
+                    rd_varint(&r);
+            break;
+        }
+        case 0x06: { /* CRYPTO */
+            uint64_t off = rd_varint(&r);
+            uint64_t len = rd_varint(&r);
+            if (!rd_ok(&r) || len > rd_left(&r)) {
+                st->ev.malformed = 1;
+                return;
+            }
+            const uint8_t *p = rd_bytes(&r, (size_t)len);
+            quic_crypto(st, ctx, dir, off, p, (size_t)len);
+            break;
+        }
+        case 0x1c:
+        case 0x1d: { /* CONNECTION_CLOSE: a TLS alert travels as error 0x0100 + alert */
+            uint64_t code = rd_varint(&r);
+            if (type == 0x1c)
+                rd_varint(&r);
+            uint64_t reason = rd_varint(&r);
+            if (!rd_ok(&r) || reason > rd_left(&r))
+                return;
+            rd_skip(&r, (size_t)reason);
+            if (type == 0x1c && code >= 0x100 && code <= 0x1ff) {
+                const char *an = code_lookup(alert_names, NELEM(alert_names), (uint16_t)(code - 0x100));
+                if (an)
+                    snprintf(st->ev.last_alert, sizeof(st->ev.last_alert), "%s", an);
+            }
+            return;
+        }
+        default:
+            return; /* not allowed in Initial packets: stop */
+        }
+    }
+}
+
+/* Removes the protection of one Initial packet (pkt: its first plen bytes after hdr_len). */
+static void quic_initial(struct tls_state *st, struct app_ctx *ctx, int dir, const uint8_t *pkt,
+                         size_t hdr_len, size_t plen)
+{
+    const struct quic_keys *k = &st->qk[dir == st->client_dir ? 0 : 1];
+    if (!k->ok || plen < 4 + 16 + 16)
+        return; /* too short for a sample and a tag */
+    uint8_t mask[16];
+    if (hp_mask(k->hp, pkt + hdr_len + 4, mask) < 0)
+        return;
+    uint8_t first = (uint8_t)(pkt[0] ^ (mask[0] & 0x0f));
+    size_t pn_len = (size_t)(first & 3) + 1;
+    uint8_t *buf = xmalloc(hdr_len + plen);
+    memcpy(buf, pkt, hdr_len + pn_len);
+    buf[0] = first;
+    uint64_t pn = 0;
+    for (size_t i = 0; i < pn_len; i++) {
+        buf[hdr_len + i] = (uint8_t)(pkt[hdr_len + i] ^ mask[1 + i]);
+        pn = pn << 8 | buf[hdr_len + i];
+    }
+    uint8_t nonce[12];
+    memcpy(nonce, k->iv, 12);
+    for (size_t i = 0; i < 8; i++)
+        nonce[11 - i] = (uint8_t)(nonce[11 - i] ^ (pn >> (8 * i)));
+    size_t ct_len = plen - pn_len - 16;
+    const uint8_t *ct = pkt + hdr_len + pn_len;
+    uint8_t *pt = buf + hdr_len + pn_len;
+    if (aead_open(k, nonce, buf, hdr_len + pn_len, ct, ct_len, ct + ct_len, pt) == 0)
+        quic_frames(st, ctx, dir, rd_make(pt, ct_len));
+    free(buf);
+}
+
+/* One UDP datagram of a QUIC connection: its coalesced long-header packets (RFC 9000 12.2). */
+static void quic_datagram(struct tls_state *st, struct app_ctx *ctx, int dir, const uint8_t *data,
+                          size_t len)
+{
+    struct rd r = rd_make(data, len);
+    while (rd_left(&r) && !st->emitted) {
+        const uint8_t *pkt = r.p;
+        uint8_t first = rd_u8(&r);
+        if (!(first & 0x80)) { /* short header: a 1-RTT packet, the handshake is done */
+            st->q[dir].short_seen = 1;
+            break;
+        }
+        uint32_t version = rd_be32(&r);
+        uint8_t dl = rd_u8(&r);
+        const uint8_t *dcid = rd_bytes(&r, dl);
+        uint8_t sl = rd_u8(&r);
+        rd_skip(&r, sl);
+        if (!rd_ok(&r) || dl > 20 || sl > 20) {
+            st->ev.malformed = 1;
+            break;
+        }
+        const struct quic_version *qv = quic_version_find(version);
+        if (!qv || (st->quic_v && qv != st->quic_v))
+            break; /* version negotiation, or a version vigil cannot unprotect */
+        unsigned type = (first >> 4) & 3;
+        if (type == qv->retry_type) {
+            st->quic_rederive = 1; /* the client's next Initial carries new keys */
+            break;
+        }
+        if (type == qv->initial_type) {
+            uint64_t tl = rd_varint(&r);
+            if (!rd_ok(&r) || tl > rd_left(&r)) {
+                st->ev.malformed = 1;
+                break;
+            }
+            rd_skip(&r, (size_t)tl);
+        }
+        uint64_t plen = rd_varint(&r);
+        if (!rd_ok(&r) || plen > rd_left(&r)) {
+            st->ev.malformed = 1;
+            break;
+        }
+        size_t hdr_len = (size_t)(r.p - pkt);
+        rd_skip(&r, (size_t)plen);
+        if (type != qv->initial_type)
+            continue; /* 0-RTT and Handshake packets: keys not known */
+        if (st->client_dir < 0)
+            st->client_dir = dir; /* the client speaks first */
+        if (!st->quic_v || (dir == st->client_dir && st->quic_rederive)) {
+            st->quic_v = qv;
+            st->quic_rederive = 0;
+            if (dir == st->client_dir)
+                quic_derive(st, dcid, dl);
+        }
+        if (!st->ts_first)
+            st->ts_first = ctx->ts;
+        quic_initial(st, ctx, dir, pkt, hdr_len, (size_t)plen);
+    }
+    if (st->q[0].short_seen && st->q[1].short_seen && st->ev.have_server_hello) {
+        st->ev.established = 1;
+        tls_emit(st, ctx);
+    }
+}
+
+/* A QUIC long-header Initial of a version vigil can unprotect, in a datagram of at least
+ * 1200 bytes as a client's first must be (RFC 9000 14.1). */
+static enum probe_result quic_probe(struct rd r, uint8_t b0)
+{
+    uint32_t v = rd_be32(&r);
+    if (!rd_ok(&r))
+        return PROBE_MORE;
+    const struct quic_version *qv = quic_version_find(v);
+    if (!qv || ((b0 >> 4) & 3) != qv->initial_type || rd_left(&r) + 5 < 1200)
+        return PROBE_NO;
+    return PROBE_YES;
+}
+
 /* ---- parser interface ----------------------------------------------------------------- */
 
 static const uint16_t tls_ports[] = {443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 5061, 8443, 0};
@@ -1577,6 +1942,8 @@ static enum probe_result tls_probe(const uint8_t *data, size_t len, int dir)
     uint8_t b0 = rd_u8(&r);
     if (!rd_ok(&r))
         return PROBE_MORE;
+    if ((b0 & 0xc0) == 0xc0) /* a QUIC long header (an SSLv2 hello is shorter than 16 KB) */
+        return quic_probe(r, b0);
     if (b0 & 0x80) {
         /* SSLv2 header: length(2, high bit set), msg_type 1, version major 3, minor <= 3 */
         uint8_t b1 = rd_u8(&r);
@@ -1622,6 +1989,12 @@ static void *tls_new(struct app_ctx *ctx)
 static int tls_data(void *vst, struct app_ctx *ctx, int dir, const uint8_t *data, size_t len)
 {
     struct tls_state *st = vst;
+    if (ctx->flow && ctx->flow->proto == IPPROTO_UDP_) {
+        st->ev.quic = 1;
+        if (!st->emitted)
+            quic_datagram(st, ctx, dir, data, len);
+        return st->emitted ? PROTO_DONE : PROTO_CONTINUE;
+    }
     if (!st->emitted)
         dir_feed(st, ctx, dir, data, len);
     if (st->emitted || (st->d[0].dead && st->d[1].dead))
@@ -1707,6 +2080,8 @@ static void tls_fields_json(const struct event *e, struct jbuf *jb)
         jb_kbool(jb, "ech", ev->ech);
         jb_kbool(jb, "esni", ev->esni);
     }
+    if (ev->quic)
+        jb_kbool(jb, "quic", 1);
     jb_kbool(jb, "malformed", ev->malformed);
     jb_kbool(jb, "truncated", ev->truncated);
 }
@@ -1740,6 +2115,8 @@ static void tls_end(void *vst, struct app_ctx *ctx)
     tls_emit(st, ctx);
     for (int i = 0; i < 2; i++) {
         hs_free(&st->d[i]);
+        free(st->q[i].buf);
+        free(st->q[i].have);
         free(st->chain[i].fps);
         free(st->chain[i].subject);
         free(st->chain[i].issuer);
@@ -1752,7 +2129,7 @@ static void tls_end(void *vst, struct app_ctx *ctx)
 const struct proto_ops tls_proto = {
     .name = "ssl",
     .id = PROTO_TLS,
-    .transports = PT_TCP,
+    .transports = PT_TCP | PT_UDP,
     .ports = tls_ports,
     .probe = tls_probe,
     .state_new = tls_new,

@@ -55,6 +55,7 @@ struct tls_event {
     char last_alert[40];               /* "handshake_failure", "" if none */
     int malformed;                     /* a record or hello could not be parsed */
     int truncated;                     /* the connection ended inside a handshake message */
+    int quic;                          /* carried in QUIC Initial packets over UDP (JA4 "q...") */
     /* certificates: fingerprints (SHA-256 hex) of the chains, leaf first (borrowed) */
     const char (*cert_chain_fps)[X509_FP_HEX];
     size_t n_cert_chain_fps;

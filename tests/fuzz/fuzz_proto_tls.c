@@ -3,11 +3,12 @@
  *
  * Input: a sequence of pieces, each one flags byte (bit 0: direction,
  * bit 1: a gap of that direction before it, bit 2: advance the packet
- * clock by a year, so certificate validity flips), a big-endian 16-bit
- * length, then that many bytes (fewer if the input ends). Each piece is
+ * clock by a year, so certificate validity flips; bit 3 of the first
+ * piece: the connection is UDP, i.e. QUIC), a big-endian 16-bit length,
+ * then that many bytes (fewer if the input ends). Over TCP each piece is
  * the next part of its direction's stream, as the application layer hands
- * it over after reassembly; every piece is also probed alone, and so is
- * the whole input. Checked beyond the sanitizers: every event is one
+ * it over after reassembly; over UDP it is one datagram. Every piece is
+ * also probed alone, and so is the whole input. Checked beyond the sanitizers: every event is one
  * valid JSON line, and the tls / x509 bodies keep their bounds (strings
  * terminated inside their arrays, counts within their caps).
  */
@@ -108,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     x509_cache_clear(); /* each input starts from the same state */
     struct flow f;
     memset(&f, 0, sizeof(f));
-    f.proto = IPPROTO_TCP_;
+    f.proto = size && (data[0] & 8) ? IPPROTO_UDP_ : IPPROTO_TCP_;
     f.orig_p = 40000;
     f.resp_p = 443;
     memcpy(f.uid, "Cfuzz", 6);
@@ -132,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)tls_proto.probe(p, take, dir);
         if (!want[dir])
             continue;
-        if (flags & 2) {
+        if ((flags & 2) && f.proto == IPPROTO_TCP_) {
             tls_proto.gap(st, &ctx, dir, 10);
             continue;
         }

@@ -400,18 +400,19 @@ static int flow_has_tls(const struct recorder *r, const char *ip, unsigned port)
  * comparisons are therefore of sets. Fields, '|'-separated, lists joined by ',':
  *   handshake types, client/server addresses and ports, JA3, SNI, JA3S, hello version,
  *   supported_versions, cipher suite(s), ALPN, certificates (DER hex), SMTP command line.
- * (tcp: QUIC Initial packets carry ClientHellos too; vigil's TLS parser is TCP only.)
+ * (udp: QUIC Initial packets, which tshark decrypts as vigil does; their ports are udp.*.)
  */
 #define TSHARK_CMD                                                                                 \
     "tshark -n -o tcp.analyze_sequence_numbers:FALSE -r '%s' "                                     \
-    "-Y 'tcp && (tls.handshake.type==1 || tls.handshake.type==2 || tls.handshake.certificate || "  \
-    "smtp.command_line contains \"STARTTLS\")' -T fields -E separator='|' -E occurrence=a "        \
-    "-E aggregator=',' -e tls.handshake.type -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst "      \
-    "-e ipv6.dst -e tcp.dstport -e tls.handshake.ja3 -e tls.handshake.extensions_server_name "     \
-    "-e tls.handshake.ja3s -e tls.handshake.version -e tls.handshake.extensions.supported_version " \
-    "-e tls.handshake.ciphersuite -e tls.handshake.extensions_alpn_str "                           \
-    "-e tls.handshake.certificate -e smtp.command_line > '%s' 2>/dev/null"
-#define TF_N 16
+    "-Y '(tcp || udp) && (tls.handshake.type==1 || tls.handshake.type==2 || "                      \
+    "tls.handshake.certificate || smtp.command_line contains \"STARTTLS\")' -T fields "           \
+    "-E separator='|' -E occurrence=a -E aggregator=',' -e tls.handshake.type -e ip.src "          \
+    "-e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport -e tls.handshake.ja3 "        \
+    "-e tls.handshake.extensions_server_name -e tls.handshake.ja3s -e tls.handshake.version "      \
+    "-e tls.handshake.extensions.supported_version -e tls.handshake.ciphersuite "                  \
+    "-e tls.handshake.extensions_alpn_str -e tls.handshake.certificate -e smtp.command_line "      \
+    "-e udp.srcport -e udp.dstport > '%s' 2>/dev/null"
+#define TF_N 18
 
 /* 1 if the comma-separated list has the token t. */
 static int has_token(const char *list, const char *t)
@@ -464,6 +465,10 @@ static void compare_file(const char *rel, const char *tsv, struct totals *tot)
             continue;
         const char *types = f[0];
         const char *src = f[1][0] ? f[1] : f[2], *dst = f[4][0] ? f[4] : f[5];
+        if (!f[3][0]) /* QUIC: UDP ports */
+            f[3] = f[16];
+        if (!f[6][0])
+            f[6] = f[17];
         char key[2048];
         if (has_token(types, "1")) { /* ClientHello: the client is the source */
             snprintf(key, sizeof(key), "%s|%s", src, f[3]);
@@ -575,7 +580,7 @@ static void compare_file(const char *rel, const char *tsv, struct totals *tot)
 }
 
 /* 1 if the file holds bytes that could start a TLS handshake record carrying a ClientHello or
- * ServerHello (16 03 0x, a plausible length, then 01 or 02): a cheap filter that spares tshark
+ * ServerHello (16 03 0x, a plausible length, then 01 or 02), or a QUIC long header: a cheap filter that spares tshark
  * runs on captures that cannot hold a TLS handshake. A capture whose every hello record header
  * is split across TCP segments would be missed; the totals checked at the end guard that. */
 static int may_hold_tls(const char *path)
@@ -589,6 +594,13 @@ static int may_hold_tls(const char *path)
     while (!found && (n = fread(buf + keep, 1, sizeof(buf) - keep, f)) > 0) {
         size_t len = keep + n;
         for (size_t i = 0; i + 5 < len && !found; i++) {
+            if ((buf[i] & 0xf0) == 0xc0 &&
+                ((buf[i + 1] == 0 && buf[i + 2] == 0 && buf[i + 3] == 0 && buf[i + 4] == 1) ||
+                 (buf[i + 1] == 0xff && buf[i + 2] == 0 && buf[i + 3] == 0) ||
+                 (buf[i + 1] == 0x6b && buf[i + 2] == 0x33 && buf[i + 3] == 0x43))) {
+                found = 1; /* a QUIC long header: v1, a draft, or v2 */
+                break;
+            }
             if (buf[i] != 0x16 || buf[i + 1] != 3 || buf[i + 2] > 4)
                 continue;
             size_t rec = (size_t)buf[i + 3] << 8 | buf[i + 4];
@@ -1024,6 +1036,14 @@ static void test_no_sni_tls13_ech_alert(void)
  *   sha256("0005,000a,000b,000d,0017,0023,0029,002b,002d,0033,ff01_0403,0804,0401,0503,0805,
  *     0501,0806,0601,0201") -> 352634941f3a
  *   JA4 = t13d1713h1_5b57614c22b0_352634941f3a
+ * benign/unit42-workshop-part-02-02-web-browsing.pcap, QUIC (draft-29) from UDP port 63907
+ *   (tshark decrypts the Initial; add -Y 'tls.handshake.type==1 && udp'): ciphers 1301,1302,
+ *   1303 = 3; extensions 0,10,16,13,51,45,43,65445,27 = 9; versions 0304 -> 13; SNI -> d;
+ *   ALPN h3-29 -> h9; QUIC -> q.
+ *   sha256("1301,1302,1303") -> 55b375c5d22e
+ *   sha256("000a,000d,001b,002b,002d,0033,ffa5_0403,0804,0401,0503,0805,0501,0806,0601,0201")
+ *     -> ffa47a0ca9b4
+ *   JA4 = q13d0309h9_55b375c5d22e_ffa47a0ca9b4
  */
 static void check_ja4(void)
 {
@@ -1043,7 +1063,15 @@ static void check_ja4(void)
             CHECK_STR(r.tls[0].ev.ja4, cases[i].ja4);
         recorder_free(&r);
     }
+    struct recorder r;
+    load("benign/unit42-workshop-part-02-02-web-browsing.pcap", &r);
+    const struct rec_tls *t = find_tls(&r, 63907);
+    CHECK(t != NULL);
+    if (t)
+        CHECK_STR(t->ev.ja4, "q13d0309h9_55b375c5d22e_ffa47a0ca9b4");
+    recorder_free(&r);
 }
+
 
 /* ---- 3. driving the parser directly with real streams --------------------------------- */
 
@@ -1074,14 +1102,15 @@ static void stream_free(struct stream *s)
     memset(s, 0, sizeof(*s));
 }
 
-/* The segments of one TCP stream in capture order:
+/* The segments of one TCP stream (or the datagrams of one UDP flow) in capture order:
  *   tshark -r F -q -z follow,tcp,raw,N   (server lines start with a tab) */
-static int load_stream(const char *rel, int idx, struct stream *s)
+static int load_follow(const char *rel, const char *proto, int idx, struct stream *s)
 {
     memset(s, 0, sizeof(*s));
     char path[1024], cmd[1400];
     pcap_path(path, sizeof(path), rel);
-    snprintf(cmd, sizeof(cmd), "tshark -r '%s' -q -z follow,tcp,raw,%d 2>/dev/null", path, idx);
+    snprintf(cmd, sizeof(cmd), "tshark -r '%s' -q -z follow,%s,raw,%d 2>/dev/null", path, proto,
+             idx);
     struct lines out;
     if (run_cmd(cmd, &out) < 0) {
         lines_free(&out);
@@ -1108,6 +1137,11 @@ static int load_stream(const char *rel, int idx, struct stream *s)
     }
     lines_free(&out);
     return s->n ? 0 : -1;
+}
+
+static int load_stream(const char *rel, int idx, struct stream *s)
+{
+    return load_follow(rel, "tcp", idx, s);
 }
 
 /* A fake sensor whose bus records into a recorder, and a flow for the context. */
@@ -1365,6 +1399,73 @@ static void test_sslv2(void)
         CHECK_STR(r.tls[0].ev.version_str, "TLSv10");
     }
     recorder_free(&r);
+}
+
+/*
+ * QUIC: the two draft-29 connections of unit42-workshop-part-02-02-web-browsing.pcap, as tshark
+ * decrypts them:
+ *   tshark -r F -Y 'tls.handshake && udp' -T fields -e udp.srcport -e udp.dstport
+ *     -e tls.handshake.ja3 -e tls.handshake.extensions_server_name -e tls.handshake.ja3s
+ *     -e tls.handshake.ciphersuite
+ *   63907 443 e7002676efb9aa49d5d4fbcaad15197d fusa.be
+ *   443 63907 eb1d94daa7e0344597e756a1fb6e7054 0x1301
+ *   63908 443 e7002676efb9aa49d5d4fbcaad15197d cdnjs.cloudflare.com
+ *   443 63908 eb1d94daa7e0344597e756a1fb6e7054 0x1301
+ */
+static void test_quic(void)
+{
+    struct recorder r;
+    load("benign/unit42-workshop-part-02-02-web-browsing.pcap", &r);
+    size_t quic = 0;
+    for (size_t i = 0; i < r.n_tls; i++) {
+        const struct rec_tls *t = &r.tls[i];
+        if (!t->ev.quic)
+            continue;
+        quic++;
+        CHECK_STR(t->ev.ja3, "e7002676efb9aa49d5d4fbcaad15197d");
+        CHECK_STR(t->ev.ja3s, "eb1d94daa7e0344597e756a1fb6e7054");
+        CHECK_STR(t->ev.cipher_str, "TLS_AES_128_GCM_SHA256");
+        CHECK(t->ev.tls13);
+        CHECK(t->ev.established);
+        CHECK(strcmp(t->ev.server_name, t->orig_p == 63907 ? "fusa.be" : "cdnjs.cloudflare.com") == 0);
+        CHECK(strstr(t->json, "\"quic\":true") != NULL);
+    }
+    CHECK_EQ_U(quic, 2);
+    recorder_free(&r);
+
+    /* the datagrams of that flow, corrupted byte by byte: no crash, at most one event, and a
+     * fingerprint only from a hello whose AEAD tag still verifies (so: the original one) */
+    struct stream s;
+    CHECK(load_follow("benign/unit42-workshop-part-02-02-web-browsing.pcap", "udp", 23, &s) == 0);
+    if (!s.n)
+        return;
+    struct direct d;
+    direct_init(&d);
+    d.f.proto = IPPROTO_UDP_;
+    direct_run(&d, &s, 0, SIZE_MAX, 1619663584000000);
+    CHECK_EQ_U(d.r.n_tls, 1);
+    if (d.r.n_tls)
+        CHECK_STR(d.r.tls[0].ev.ja3, "e7002676efb9aa49d5d4fbcaad15197d");
+    recorder_free(&d.r);
+    int bad = 0;
+    for (size_t ci = 0; ci < s.n && ci < 4; ci++) {
+        for (size_t i = 0; i < s.c[ci].n; i += (i < 64 ? 1 : 5)) {
+            uint8_t orig = s.c[ci].p[i];
+            s.c[ci].p[i] = (uint8_t)(orig ^ 0x41);
+            direct_init(&d);
+            d.f.proto = IPPROTO_UDP_;
+            direct_run(&d, &s, 0, SIZE_MAX, 1619663584000000);
+            if (d.r.n_tls > 1)
+                bad++;
+            if (ci == 0 && d.r.n_tls == 1 && d.r.tls[0].ev.ja3[0] &&
+                strcmp(d.r.tls[0].ev.ja3, "e7002676efb9aa49d5d4fbcaad15197d") != 0)
+                bad++;
+            recorder_free(&d.r);
+            s.c[ci].p[i] = orig;
+        }
+    }
+    CHECK_EQ_I(bad, 0);
+    stream_free(&s);
 }
 
 /* ---- 4. malformed input --------------------------------------------------------------- */
@@ -1705,6 +1806,7 @@ int main(void)
     RUN(test_no_sni_tls13_ech_alert);
     RUN(check_ja4);
     RUN(test_sslv2);
+    RUN(test_quic);
     RUN(test_starttls);
     RUN(test_segmentation);
     RUN(test_reframing);
