@@ -7,7 +7,9 @@
  * handshake messages, 7.4.3 ServerKeyExchange), RFC 4492 / 8422 (named
  * curves), RFC 6066 section 3 (server_name), RFC 7301 (ALPN), RFC 8701
  * (GREASE), draft-ietf-tls-esni (encrypted_client_hello 0xfe0d), SSL 2.0
- * (draft-hickman-netscape-ssl-00, for the SSLv2-compatible ClientHello).
+ * (draft-hickman-netscape-ssl-00, for the SSLv2-compatible ClientHello);
+ * RFC 9000 / 9001 / 9369 and draft-ietf-quic-tls-29 (hellos in QUIC Initial
+ * packets, see the QUIC section below).
  * JA3 / JA3S: github.com/salesforce/ja3 (GREASE excluded, as Wireshark's
  * tls.handshake.ja3). JA4: github.com/FoxIO-LLC/ja4 technical_details/JA4.md.
  *
@@ -27,11 +29,17 @@
  * each. A record header that is not TLS, or a gap in the stream, ends the
  * parsing of that direction (no resynchronisation).
  *
+ * Over UDP the same handshake parser is fed from the CRYPTO frames of
+ * QUIC Initial packets, whose protection is removed with the keys RFC 9001
+ * derives from the client's first Destination Connection ID.
+ *
  * Bounds: per direction one handshake buffer of at most TLS_HS_MAX + 4
- * bytes, freed as soon as that direction encrypts; JA3 strings kept up to
- * TLS_JA3_STRING_MAX bytes (hashes cover the whole string); at most
- * TLS_CHAIN_MAX certificates per chain are parsed and reported; the state
- * is about 1 KB plus those buffers.
+ * bytes, freed as soon as that direction encrypts; for QUIC, per direction
+ * a CRYPTO reassembly buffer of QUIC_CRYPTO_MAX bytes plus a bitmap of an
+ * eighth of that; JA3 strings kept up to TLS_JA3_STRING_MAX bytes (hashes
+ * cover the whole string); at most TLS_CHAIN_MAX certificates per chain
+ * are parsed and reported; the state is about 1.4 KB plus those buffers,
+ * and is freed as soon as the handshake is complete.
  *
  * Events: one "tls" event per connection (Zeek ssl.log names where Zeek has the field):
  *   version          negotiated version, "TLSv12", "TLSv13" (Zeek version)

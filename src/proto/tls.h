@@ -2,8 +2,9 @@
  * summary: TLS handshake parser: hellos, fingerprints (JA3, JA3S, JA4) and certificates
  *
  * References: RFC 8446 (TLS 1.3), RFC 5246 (TLS 1.2), RFC 6066 (SNI),
- * RFC 7301 (ALPN), RFC 8701 (GREASE), draft-ietf-tls-esni (ECH, 0xfe0d);
- * JA3/JA3S (salesforce/ja3), JA4 (FoxIO-LLC/ja4, technical_details/JA4.md).
+ * RFC 7301 (ALPN), RFC 8701 (GREASE), draft-ietf-tls-esni (ECH, 0xfe0d),
+ * RFC 9001 (TLS in QUIC Initial packets); JA3/JA3S (salesforce/ja3), JA4
+ * (FoxIO-LLC/ja4, technical_details/JA4.md).
  *
  * The body struct of an EV_TLS event is below, so analysis code can read
  * the handshake typed; see tls.c for the JSON field list. Certificates are
