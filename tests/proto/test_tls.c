@@ -862,12 +862,14 @@ static void test_self_signed_and_ca(void)
         recorder_free(&r);
     }
     /* zeek-tls_chrome-34-google.pcap: the leaf, by openssl on tshark's DER:
-     *   subject=CN=google.com,O=Google Inc,L=Mountain View,ST=California,C=US
-     *   issuer=CN=Google Internet Authority G2,O=Google Inc,C=US ; SNI google.de
+     *   subject=CN=*.google.de,O=Google Inc,L=Mountain View,ST=California,C=US
+     *   issuer=CN=Google Internet Authority G2,O=Google Inc,C=US
+     *   (-ext subjectAltName: DNS:*.google.de, DNS:google.de) ; SNI google.de
      *   ALPN chosen (tshark -Y tls.handshake.type==2 -e tls.handshake.extensions_alpn_str) spdy/3.1 */
     load("protocol/zeek-tls_chrome-34-google.pcap", &r);
     CHECK_EQ_U(r.n_tls, 1);
     if (r.n_tls) {
+        CHECK_STR(r.tls[0].subject, "CN=*.google.de,O=Google Inc,L=Mountain View,ST=California,C=US");
         CHECK_STR(r.tls[0].issuer, "CN=Google Internet Authority G2,O=Google Inc,C=US");
         CHECK_STR(r.tls[0].ev.next_protocol, "spdy/3.1");
         CHECK_STR(r.tls[0].ev.curve, "secp256r1"); /* server_named_curve 0x0017 */
