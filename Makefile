@@ -44,6 +44,7 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 
 bench: deps build
+	@bash scripts/deps.sh --bench
 	bash bench/run.sh $(BUILD)/vigil
 
 clean:

@@ -6,16 +6,22 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config clang libclang-rt-dev
   libpcap-dev libssl-dev zlib1g-dev libsqlite3-dev libpsl-dev libjansson-dev
   libgmime-3.0-dev libmagic-dev libarchive-dev libgsf-1-dev
-  libmicrohttpd-dev)
+  libmicrohttpd-dev libloc-dev libloc-database)
 # Tools the tests and benchmarks compare against or use.
 TEST_PKGS=(tshark tcpdump wireshark-common tcpreplay jq python3 time iproute2 curl
   chromium wrk)
+# Only for `make bench` (scripts/deps.sh --bench): the mail filter vigil email is compared with.
+BENCH_PKGS=(rspamd)
 # Commands that may come from elsewhere than Debian (this machine kind ships Node.js 20 with its
 # own npm): installed from Debian only when the command is missing. "command:package ..."
 CMD_PKGS=("node:nodejs" "npm:npm")
 
+pkgs=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+if [ "${1:-}" = "--bench" ]; then
+  pkgs+=("${BENCH_PKGS[@]}")
+fi
 want=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     want+=("$p")
   fi
@@ -26,7 +32,7 @@ for cp in "${CMD_PKGS[@]}"; do
   fi
 done
 if [ ${#want[@]} -eq 0 ]; then
-  echo "deps: all ${#BUILD_PKGS[@]} build and ${#TEST_PKGS[@]} test packages present"
+  echo "deps: all ${#pkgs[@]} packages present"
   exit 0
 fi
 SUDO=
