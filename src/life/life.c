@@ -144,6 +144,7 @@ static void device_clear(struct l_device *d)
     free(d->peers.v);
     free(d->smb_peers.v);
     free(d->base);
+    free(d->hist);
     uint32_t gen = d->gen;
     memset(d, 0, sizeof(*d));
     d->gen = gen;
@@ -914,6 +915,7 @@ static void learn_conn(struct life *l, const struct event *ev, const struct jfie
     }
     uint64_t ob = cv.ob, rb = cv.rb;
     const char *svc = cv.svc;
+    life_history_add(&d->hist, ts, ob, rb);
 
     d->cur[LM_CONNS] += 1;
     if (is_failed(cv.state))

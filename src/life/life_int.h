@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "life/history.h"
 #include "life/life.h"
 #include "util/hidx.h"
 
@@ -32,6 +33,7 @@ struct l_device {
     float cur[LM__COUNT];
     struct peerset peers, smb_peers; /* this hour's internal peers */
     struct l_baseline *base;         /* NULL until an hour was completed */
+    struct life_history *hist;       /* hourly history (life/history.h), NULL until a conn */
     uint64_t conns;
 };
 

@@ -25,7 +25,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS pairs(slot INTEGER PRIMARY KEY, used, counted, dev, dev_gen, ent,"
     " ent_gen, first_seen, last_seen, conns, days, last_day, series, bytes_out, bytes_in);"
     "CREATE TABLE IF NOT EXISTS series(slot INTEGER PRIMARY KEY, used, pair, n, head, last_use,"
-    " ts BLOB, size BLOB);";
+    " ts BLOB, size BLOB);" LIFE_HISTORY_SCHEMA;
 
 struct db {
     sqlite3 *h;
@@ -271,7 +271,8 @@ int life_save(const struct life *l, const char *path, char *err, size_t errlen)
     int rc = open_db(&db, path, 1);
     if (rc == 0)
         rc = exec(&db, "BEGIN IMMEDIATE; DELETE FROM meta; DELETE FROM devices;"
-                       " DELETE FROM entities; DELETE FROM pairs; DELETE FROM series;");
+                       " DELETE FROM entities; DELETE FROM pairs; DELETE FROM series;"
+                       " DELETE FROM device_history;");
     if (rc == 0)
         rc = save_meta(&db, l);
     if (rc == 0)
@@ -282,6 +283,8 @@ int life_save(const struct life *l, const char *path, char *err, size_t errlen)
         rc = save_pairs(&db, l);
     if (rc == 0)
         rc = save_series(&db, l);
+    if (rc == 0)
+        rc = life_history_save(db.h, l, err, errlen);
     if (rc == 0)
         rc = exec(&db, "COMMIT");
     else if (db.h)
@@ -596,6 +599,8 @@ int life_load(struct life *l, const char *path, char *err, size_t errlen)
                 rc = load_pairs(&db, l);
             if (rc == 0)
                 rc = load_series(&db, l);
+            if (rc == 0)
+                rc = life_history_load(db.h, l, err, errlen);
         }
     }
     if (db.h) {

@@ -3,11 +3,12 @@
  *
  * /api/overview, /api/devices, /api/devices/{ip}, /api/breaches?device=&incident=&endpoint=
  * &limit=, /api/breaches/{id}, /api/incidents, /api/incidents/{id}, /api/endpoints/{value},
- * /api/email, /api/email/{id} (docs/web.md).
+ * /api/devices/{ip}/history, /api/email, /api/email/{id} (docs/web.md).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "life/history.h"
 #include "web/web_int.h"
 
 static json_t *find_device(json_t *report, const char *ip)
@@ -57,6 +58,42 @@ static json_t *device_summary(json_t *d)
                      (int)json_array_size(json_object_get(d, "breaches")), "incidents",
                      (int)json_array_size(json_object_get(d, "incidents")), "new_endpoints",
                      (int)json_array_size(json_object_get(d, "new")));
+}
+
+/*
+ * A device's connections and bytes per hour over its hourly history (life/history.h), with its
+ * breaches in that span; NULL if the device has no history.
+ */
+static json_t *history_json(sqlite3 *db, const char *ip)
+{
+    struct life_hour *h = xcalloc(LIFE_HIST_HOURS, sizeof(*h));
+    size_t n = q_history(db, ip, h);
+    json_t *o = NULL;
+    if (n) {
+        json_t *hours = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(hours, json_pack("{sI sI sI sI}", "ts",
+                                                   (json_int_t)(h[i].hour * 3600), "connections",
+                                                   (json_int_t)h[i].conns, "bytes_out",
+                                                   (json_int_t)h[i].out, "bytes_in",
+                                                   (json_int_t)h[i].in));
+        double t0 = (double)h[0].hour * 3600, t1 = (double)(h[n - 1].hour + 1) * 3600;
+        json_t *all = q_breaches(db, ip, -1, NULL, 5000), *marks = json_array();
+        for (size_t i = json_array_size(all); i-- > 0;) {
+            json_t *x = json_array_get(all, i);
+            if (jnum(x, "ts") >= t0 && jnum(x, "ts") < t1)
+                json_array_append_new(marks, json_pack("{sO sO sO sO}", "id",
+                                                       json_object_get(x, "id"), "ts",
+                                                       json_object_get(x, "ts"), "score",
+                                                       json_object_get(x, "score"), "model",
+                                                       json_object_get(x, "model")));
+        }
+        json_decref(all);
+        o = json_pack("{ss si si so so}", "device", ip, "bucket_s", 3600, "max_hours",
+                      LIFE_HIST_HOURS, "hours", hours, "breaches", marks);
+    }
+    free(h);
+    return o;
 }
 
 static json_t *devices_list(json_t *report)
@@ -142,6 +179,19 @@ int api_route(struct web_req *q, struct web_resp *r)
         send_json(r, 200, o);
     } else if (strcmp(p, "devices") == 0) {
         send_json(r, 200, devices_list(q->report));
+    } else if (strncmp(p, "devices/", 8) == 0 && strchr(p + 8, '/')) {
+        const char *slash = strchr(p + 8, '/');
+        char ip[64];
+        json_t *h = NULL;
+        if (strcmp(slash, "/history") == 0 && (size_t)(slash - (p + 8)) < sizeof(ip)) {
+            memcpy(ip, p + 8, (size_t)(slash - (p + 8)));
+            ip[slash - (p + 8)] = '\0';
+            h = find_device(q->report, ip) ? history_json(q->db, ip) : NULL;
+        }
+        if (!h)
+            send_err(r, 404, "no such device history");
+        else
+            send_json(r, 200, h);
     } else if (strncmp(p, "devices/", 8) == 0) {
         json_t *d = find_device(q->report, p + 8);
         if (!d) {

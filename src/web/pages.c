@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "life/history.h"
 #include "web/web.h"
 #include "web/web_int.h"
 
@@ -255,7 +256,25 @@ static void page_device(struct web_req *q, struct web_resp *r, const char *ip)
     hb_put(b, " UTC</p>");
     json_t *brs = q_breaches(q->db, ip, -1, NULL, 1000);
     hb_put(b, "<h2>Activity and model breaches</h2>");
-    chart(b, q->db, ip, brs, "model breaches");
+    struct life_hour *hours = xcalloc(LIFE_HIST_HOURS, sizeof(*hours));
+    size_t nh = q_history(q->db, ip, hours);
+    if (nh) {
+        hb_put(b, "<figure>");
+        svg_activity(b, "connections and bytes per hour, with model breaches", hours, nh, brs);
+        hb_printf(b, "<figcaption>the device's last %zu hour%s (vigil keeps %d days per device) "
+                     "from its conn events, UTC: connections per hour (top), bytes sent and "
+                     "received per hour (bottom); each model breach is marked at its time, the "
+                     "height of its mark its score (0–100)</figcaption></figure>",
+                  nh, nh == 1 ? "" : "s", LIFE_HIST_DAYS);
+        if (nh <= 6 && json_array_size(brs)) {
+            /* a short history: its breaches drawn again on their own, finer time scale */
+            hb_put(b, "<h3>Model breaches in detail</h3>");
+            chart(b, q->db, ip, brs, "model breaches");
+        }
+    } else {
+        chart(b, q->db, ip, brs, "model breaches");
+    }
+    free(hours);
     json_t *inc = json_object_get(d, "incidents");
     hb_printf(b, "<h2>Incidents (%zu)</h2>", json_array_size(inc));
     if (json_array_size(inc)) {

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "life/history.h"
 #include "web/web_int.h"
 
 int q_table_exists(sqlite3 *db, const char *name)
@@ -188,4 +189,12 @@ json_t *q_email_msg(sqlite3 *db, int64_t id)
     json_t *o = json_array_size(arr) ? json_incref(json_array_get(arr, 0)) : NULL;
     json_decref(arr);
     return o;
+}
+
+size_t q_history(sqlite3 *db, const char *ip, struct life_hour *hours)
+{
+    struct addr a;
+    if (addr_parse(ip, &a) < 0)
+        return 0;
+    return life_history_read(db, &a, hours);
 }

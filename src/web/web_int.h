@@ -42,6 +42,14 @@ double jnum(json_t *o, const char *k);
 void svg_bars(struct hbuf *b, const char *title, double t0, double bucket_s,
               const int64_t *counts, size_t n, json_t *marks);
 
+/*
+ * A device's activity (svg.c): connections and bytes sent/received per hour (hours, oldest
+ * first, n >= 1) with its breaches (objects with "ts", "score", "model") marked at their time.
+ */
+struct life_hour;
+void svg_activity(struct hbuf *b, const char *title, const struct life_hour *hours, size_t n,
+                  json_t *marks);
+
 /* Read-only queries on the state (query.c). Each returns a new reference. */
 int q_table_exists(sqlite3 *db, const char *name);
 /* Breaches, newest first; device NULL for all; incident < 0 for all. */
@@ -54,6 +62,11 @@ int64_t *q_breach_hist(sqlite3 *db, const char *device, double t0, double bucket
 const char *q_email_table(sqlite3 *db);
 json_t *q_email_list(sqlite3 *db, int limit);
 json_t *q_email_msg(sqlite3 *db, int64_t id);
+/*
+ * Device ip's hourly history (life/history.h) into hours (LIFE_HIST_HOURS of room); returns the
+ * number of hours, 0 if none or ip is not an address.
+ */
+size_t q_history(sqlite3 *db, const char *ip, struct life_hour *hours);
 
 /* Locked links (lock.c). */
 #define WEB_SECRET_LEN 32

@@ -129,7 +129,7 @@ int main(void)
     /*
      * The bound for this workload: every table's records, free list and
      * index, entity values (16-byte addresses and "tcp/443"), one hourly
-     * baseline per device, no peer sets (no internal peers). 8 MiB of slack
+     * baseline and one hourly history per device, no peer sets (no internal peers). 8 MiB of slack
      * for the event JSON buffers and allocator metadata.
      */
     size_t tables = cfg.max_devices * (sizeof(struct l_device) + 4) +
@@ -140,12 +140,14 @@ int main(void)
         (hidx_cells(cfg.max_devices) + hidx_cells(cfg.max_entities) + hidx_cells(cfg.max_pairs)) *
         sizeof(uint64_t);
     size_t values = cfg.max_entities * chunk(16 + 1);
-    size_t baselines = NDEV * chunk(sizeof(struct l_baseline));
+    size_t baselines =
+        NDEV * (chunk(sizeof(struct l_baseline)) + chunk(sizeof(struct life_history)));
     size_t bound = tables + index + values + baselines + (8u << 20);
-    printf("record sizes: device %zu, entity %zu, pair %zu, series %zu, baseline %zu bytes\n",
+    printf("record sizes: device %zu, entity %zu, pair %zu, series %zu, baseline %zu, "
+           "history %zu bytes\n",
            sizeof(struct l_device), sizeof(struct l_entity), sizeof(struct l_pair),
-           sizeof(struct l_series), sizeof(struct l_baseline));
-    printf("bound: tables %.1f MiB + index %.1f MiB + values %.1f MiB + baselines %.3f MiB "
+           sizeof(struct l_series), sizeof(struct l_baseline), sizeof(struct life_history));
+    printf("bound: tables %.1f MiB + index %.1f MiB + values %.1f MiB + baselines+histories %.3f MiB "
            "+ 8 MiB = %.1f MiB\n",
            tables / 1048576.0, index / 1048576.0, values / 1048576.0, baselines / 1048576.0,
            bound / 1048576.0);
