@@ -276,3 +276,26 @@ def write(path_or_none, header, directives, stream):
     else:
         import sys
         sys.stdout.write(text)
+
+
+# ---- a fortnight with a partner's self-signed extranet ----
+
+PORTAL = "198.51.100.40"
+PORTAL_SUBJECT = "CN=extranet.partner.example.net,O=Example Partner GmbH,C=DE"
+WORKDAYS = [0, 1, 2, 3, 4, 7, 8, 9, 10, 11]  # two weeks, Monday 4 March to Friday 15 March 2024
+
+
+def partner_fortnight(s, devs):
+    """Two working weeks: one to three times a day, each device opens the partner's extranet,
+    reached by its address (no SNI, no DNS name) and answering with a self-signed certificate;
+    on Mondays and Thursdays it also opens one ordinary site. Monday 18 March (day 14) is left
+    for the test's own events."""
+    for d in WORKDAYS:
+        if d % 7 in (0, 3):
+            s.office_days(devs, 1, visits=(1, 1), first_day=d)
+        for dev in devs:
+            for _ in range(s.rng.randint(1, 3)):
+                ts = T0 + d * DAY + 8 * HOUR + s.rng.random() * 9 * HOUR
+                s.tls(ts, dev, PORTAL, subject=PORTAL_SUBJECT, issuer=PORTAL_SUBJECT,
+                      self_signed=True, version="TLSv12", x509=False,
+                      ja3=md5("ja3 office browser tls12"))
