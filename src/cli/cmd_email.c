@@ -34,14 +34,29 @@ static const char email_usage[] =
     "                              them is outbound (default: every sender is outside)\n"
     "  --brands B[,B...]           brand names a display name must not borrow\n"
     "  --inducement FILE           inducement keywords (default: models/email-inducement.txt)\n"
-    "  --config FILE               read options from FILE (\"key = value\" lines)\n"
+    "  --policy FILE               the actions to recommend for scores and tags (default:\n"
+    "                              built in, the same as models/email-policy.txt); a bad\n"
+    "                              file is refused with FILE:LINE (exit 2)\n"
+    "  --geoip-db FILE             libloc database for the origin country/AS of mail\n"
+    "                              (default: " EMAIL_GEOIP_DB ");\n"
+    "                              if unreadable: a warning, origins are not judged\n"
+    "  --config FILE               read options from FILE (\"key = value\" lines;\n"
+    "                              e.g. policy = FILE, geoip_db = FILE)\n"
     "  -v, --verbose               print counters and messages/s at the end\n"
     "  -h, --help                  show this help\n"
     "\n"
     "Exit status: 0 success, 1 a file or the state could not be read or written,\n"
     "2 usage error.\n";
 
-enum { OPT_STATE = 300, OPT_INTERNAL_DOMAINS, OPT_BRANDS, OPT_INDUCEMENT, OPT_CONFIG };
+enum {
+    OPT_STATE = 300,
+    OPT_INTERNAL_DOMAINS,
+    OPT_BRANDS,
+    OPT_INDUCEMENT,
+    OPT_CONFIG,
+    OPT_POLICY,
+    OPT_GEOIP_DB
+};
 
 /* Splits a comma list in place into out (borrowed pointers into s). */
 static size_t split_list(char *s, const char **out, size_t max)
@@ -69,6 +84,9 @@ int cmd_email(int argc, char **argv)
         {"brands", required_argument, NULL, OPT_BRANDS},
         {"inducement", required_argument, NULL, OPT_INDUCEMENT},
         {"config", required_argument, NULL, OPT_CONFIG},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"geoip-db", required_argument, NULL, OPT_GEOIP_DB},
+        {"geoip_db", required_argument, NULL, OPT_GEOIP_DB}, /* the config file's spelling */
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -77,7 +95,7 @@ int cmd_email(int argc, char **argv)
         return EXIT_USAGE;
     struct email_config ec;
     email_config_default(&ec);
-    const char *state = NULL;
+    const char *state = NULL, *policy = NULL;
     char *internal = NULL, *brands = NULL;
     int c, verbose = 0, status = 0;
     optind = 1;
@@ -96,6 +114,12 @@ int cmd_email(int argc, char **argv)
             break;
         case OPT_INDUCEMENT:
             ec.inducement_path = optarg;
+            break;
+        case OPT_POLICY:
+            policy = optarg;
+            break;
+        case OPT_GEOIP_DB:
+            ec.geoip_db = optarg;
             break;
         case OPT_CONFIG:
             vigil_error("--config", "given more than once");
@@ -117,6 +141,14 @@ int cmd_email(int argc, char **argv)
         vigil_error("email", "no mail given (see 'vigil email --help')");
         status = EXIT_USAGE;
         goto out_opts;
+    }
+    if (policy) {
+        char perr[512];
+        if (email_policy_load(&ec.policy, policy, perr, sizeof(perr)) < 0) {
+            vigil_error(NULL, "%s", perr);
+            status = EXIT_USAGE;
+            goto out_opts;
+        }
     }
     ec.n_internal = split_list(internal, ec.internal, EMAIL_MAX_LIST);
     ec.n_brands = split_list(brands, ec.brands, EMAIL_MAX_LIST);
@@ -179,9 +211,10 @@ int cmd_email(int argc, char **argv)
         struct email_stats st;
         email_get_stats(e, &st);
         double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-        fprintf(stderr, "%-20s %llu\n%-20s %llu\n%-20s %llu\n%-20s %.1f\n", "messages",
-                (unsigned long long)st.messages, "unparsed", (unsigned long long)st.unparsed,
-                "facts", (unsigned long long)st.facts, "messages_per_s",
+        fprintf(stderr, "%-20s %llu\n%-20s %llu\n%-20s %llu\n%-20s %llu\n%-20s %.1f\n",
+                "messages", (unsigned long long)st.messages, "unparsed",
+                (unsigned long long)st.unparsed, "facts", (unsigned long long)st.facts,
+                "topic_profiles", (unsigned long long)st.topic_profiles, "messages_per_s",
                 s > 0 ? (double)st.messages / s : 0.0);
     }
     email_input_release(&in);

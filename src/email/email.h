@@ -26,15 +26,55 @@ struct jbuf;
 #define EMAIL_MAX_LIST 32      /* --internal-domains / --brands entries kept */
 #define EMAIL_MAX_BYTES (64u << 20) /* a bigger message is judged on its first 64 MiB */
 
+/* ---- the action policy (policy.c; format in docs/email.md, default models/email-policy.txt) ---- */
+
+enum email_action {
+    EMAIL_ACT_LOCK_LINK,
+    EMAIL_ACT_DOUBLE_LOCK_LINK,
+    EMAIL_ACT_MOVE_TO_JUNK,
+    EMAIL_ACT_HOLD_MESSAGE,
+    EMAIL_ACT_CONVERT_ATTACHMENT,
+    EMAIL_ACT_UNSPOOF,
+    EMAIL_ACT__N
+};
+/* The action names of mission.md, indexed by enum email_action; the tag names by bit. */
+extern const char *const email_action_names[EMAIL_ACT__N];
+#define EMAIL_TAG__N 5
+extern const char *const email_tag_names[EMAIL_TAG__N];
+
+#define EMAIL_POLICY_MAX 64
+struct email_policy_rule {
+    int action;         /* enum email_action */
+    int min_score;      /* recommended when the score is at least this ... */
+    unsigned tags;      /* ... and the message carries every tag of this mask (bit i: name i) */
+};
+struct email_policy {
+    struct email_policy_rule rule[EMAIL_POLICY_MAX]; /* any rule of an action recommends it */
+    size_t n;
+};
+
+/* The built-in default, identical to the shipped models/email-policy.txt. */
+void email_policy_default(struct email_policy *p);
+/*
+ * Reads a policy file (replacing p entirely). 0, or -1 with "FILE:LINE: what
+ * is wrong" (or "FILE: cannot read ...") in err; p is then unspecified.
+ */
+int email_policy_load(struct email_policy *p, const char *path, char *err,
+                      size_t errlen) WARN_UNUSED;
+/* Bit mask of the actions p recommends for score and tags. */
+unsigned email_policy_actions(const struct email_policy *p, int score, unsigned tags);
+
 struct email_config {
     const char *internal[EMAIL_MAX_LIST]; /* borrowed; lower-case domains */
     size_t n_internal;
     const char *brands[EMAIL_MAX_LIST];   /* borrowed; protected brand names */
     size_t n_brands;
     const char *inducement_path;          /* keyword file; NULL: the shipped one */
-    int hold_score;    /* policy: Hold Message at or above (default 60) */
-    int junk_score;    /* policy: Move to Junk at or above (default 40) */
+    const char *geoip_db;                 /* libloc database; NULL: EMAIL_GEOIP_DB */
+    struct email_policy policy;           /* the actions (default: email_policy_default) */
 };
+
+#define EMAIL_GEOIP_DB "/usr/share/libloc-location/location.db"
 
 void email_config_default(struct email_config *cfg);
 
@@ -67,7 +107,7 @@ int64_t email_peek_date(const char *raw, size_t len);
 
 /* Counters for tests and benchmarks. */
 struct email_stats {
-    uint64_t messages, unparsed, facts;
+    uint64_t messages, unparsed, facts, topic_profiles;
 };
 void email_get_stats(const struct email *e, struct email_stats *st);
 

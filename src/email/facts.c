@@ -100,7 +100,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS email_facts(k TEXT PRIMARY KEY, v TEXT, first INTEGER,"
     " last INTEGER, n INTEGER);";
 
-static int open_db(sqlite3 **db, const char *path, char *err, size_t errlen)
+int email_db_open(sqlite3 **db, const char *path, char *err, size_t errlen)
 {
     if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", *db ? sqlite3_errmsg(*db) : "cannot open");
@@ -124,7 +124,7 @@ int facts_load(struct facts *f, const char *path, char *err, size_t errlen)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (open_db(&db, path, err, errlen) < 0)
+    if (email_db_open(&db, path, err, errlen) < 0)
         return -1;
     if (sqlite3_prepare_v2(db, "SELECT k, v, first, last, n FROM email_facts", -1, &st, NULL) !=
         SQLITE_OK)
@@ -160,7 +160,7 @@ int facts_save(const struct facts *f, const char *path, char *err, size_t errlen
     sqlite3_stmt *st = NULL;
     int rc = -1;
     err[0] = '\0';
-    if (open_db(&db, path, err, errlen) < 0)
+    if (email_db_open(&db, path, err, errlen) < 0)
         return -1;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE; DELETE FROM email_facts;", NULL, NULL, NULL) !=
         SQLITE_OK)

@@ -27,9 +27,8 @@
 #define MAX_IND 48
 #define MAX_KW 1024
 
+/* bit i is email_tag_names[i] (policy.c) */
 enum tag { T_NONE = 0, T_LINK = 1, T_NEW = 2, T_NOASSOC = 4, T_SPOOF = 8, T_ATT = 16 };
-static const char *const tag_names[] = {"Suspicious Link", "New Contact", "No Association",
-                                        "Spoofing Indicators", "Suspicious Attachment"};
 enum { CAT_PAYMENT, CAT_INVOICE, CAT_TRANSFER, CAT_CREDENTIALS, CAT_URGENCY, CAT__N };
 static const char *const cat_names[] = {"payment", "invoice", "transfer", "credentials",
                                         "urgency"};
@@ -49,6 +48,8 @@ struct email {
     char **known_doms; /* correspondent domains seen 3+ times (lookalike checks) */
     size_t n_known, cap_known;
     int64_t last_ts;
+    struct geo *geo;         /* NULL: no location database, the origin indicator is off */
+    struct topics *topics;   /* per-recipient topic profiles */
     struct email_stats st;
 };
 
@@ -84,8 +85,7 @@ static void VIGIL_PRINTF(5, 6)
 void email_config_default(struct email_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->hold_score = 60;
-    cfg->junk_score = 40;
+    email_policy_default(&cfg->policy);
 }
 
 /* Case folding for keyword matching: ASCII, and Latin-1 capitals in UTF-8 (C3 80-9E). */
@@ -160,6 +160,12 @@ struct email *email_new(const struct email_config *cfg, struct life *life, char 
         email_free(e);
         return NULL;
     }
+    /* a missing location database is not fatal: one warning, and no origin indicator */
+    char gerr[512];
+    e->geo = geo_open(cfg->geoip_db ? cfg->geoip_db : EMAIL_GEOIP_DB, gerr, sizeof(gerr));
+    if (!e->geo)
+        log_msg(LOG_WARN, "email", "%s; the origin country of mail is not judged", gerr);
+    e->topics = topics_new();
     return e;
 }
 
@@ -168,6 +174,8 @@ void email_free(struct email *e)
     if (!e)
         return;
     facts_release(&e->facts);
+    geo_close(e->geo);
+    topics_free(e->topics);
     for (size_t i = 0; i < e->n_kw; i++)
         free(e->kw[i].word);
     for (size_t i = 0; i < e->n_known; i++)
@@ -187,7 +195,8 @@ static void known_add(struct email *e, const char *dom)
 
 int email_load(struct email *e, const char *path, char *err, size_t errlen)
 {
-    if (facts_load(&e->facts, path, err, errlen) < 0)
+    if (facts_load(&e->facts, path, err, errlen) < 0 ||
+        topics_load(e->topics, path, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < e->facts.cap; i++) {
         const struct fact *x = &e->facts.v[i];
@@ -201,13 +210,16 @@ int email_load(struct email *e, const char *path, char *err, size_t errlen)
 
 int email_save(const struct email *e, const char *path, char *err, size_t errlen)
 {
-    return facts_save(&e->facts, path, err, errlen);
+    if (facts_save(&e->facts, path, err, errlen) < 0)
+        return -1;
+    return topics_save(e->topics, path, err, errlen);
 }
 
 void email_get_stats(const struct email *e, struct email_stats *st)
 {
     *st = e->st;
     st->facts = e->facts.used;
+    st->topic_profiles = topics_count(e->topics);
 }
 
 /* ---- helpers ---- */
@@ -777,13 +789,237 @@ static void judge_campaign(struct email *e, const struct msg *m, int64_t ts, str
     }
 }
 
+/* ---- origin: the country a sender domain's mail usually comes from ---- */
+
+#define ORIGIN_HIST_MAX 8   /* countries (or ASNs) kept per domain; more: "many", not judged */
+#define ORIGIN_MIN_MSGS 5   /* messages of a domain with a known origin before judging ... */
+#define ORIGIN_MIN_DAYS 2   /* ... over at least this many days */
+
+/*
+ * A histogram in a fact's value: "DE:14 US:2" (at most ORIGIN_HIST_MAX
+ * entries; "*" once more were met). hist_count: the count of key, 0 if none.
+ */
+static uint64_t hist_count(const char *h, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = h; p && *p;) {
+        if (!strncmp(p, key, kl) && p[kl] == ':')
+            return strtoull(p + kl + 1, NULL, 10);
+        p = strchr(p, ' ');
+        p = p ? p + 1 : NULL;
+    }
+    return 0;
+}
+
+static void hist_add(const char *h, const char *key, char *out, size_t outlen)
+{
+    size_t k = 0, entries = 0;
+    int found = 0;
+    out[0] = '\0';
+    if (h && !strcmp(h, "*")) {
+        snprintf(out, outlen, "*");
+        return;
+    }
+    size_t kl = strlen(key);
+    for (const char *p = h; p && *p;) {
+        const char *sp = strchr(p, ' ');
+        size_t n = sp ? (size_t)(sp - p) : strlen(p);
+        const char *colon = memchr(p, ':', n);
+        if (colon) {
+            unsigned long long c = strtoull(colon + 1, NULL, 10);
+            if ((size_t)(colon - p) == kl && !strncmp(p, key, kl)) {
+                c++;
+                found = 1;
+            }
+            int w = snprintf(out + k, outlen - k, "%s%.*s:%llu", k ? " " : "",
+                             (int)(colon - p), p, c);
+            if (w < 0 || (size_t)w >= outlen - k)
+                break;
+            k += (size_t)w;
+            entries++;
+        }
+        p = sp ? sp + 1 : NULL;
+    }
+    if (!found) {
+        if (entries >= ORIGIN_HIST_MAX) {
+            snprintf(out, outlen, "*");
+            return;
+        }
+        snprintf(out + k, outlen - k, "%s%s:1", k ? " " : "", key);
+    }
+}
+
+/* "DE in 14, US in 2" from a histogram, the largest first (at most 3 named). */
+static void hist_words(const char *h, char *out, size_t outlen)
+{
+    struct {
+        char key[24];
+        unsigned long long c;
+    } e[ORIGIN_HIST_MAX];
+    size_t n = 0;
+    for (const char *p = h; p && *p && n < ORIGIN_HIST_MAX;) {
+        const char *sp = strchr(p, ' ');
+        size_t l = sp ? (size_t)(sp - p) : strlen(p);
+        const char *colon = memchr(p, ':', l);
+        if (colon && (size_t)(colon - p) < sizeof(e[0].key)) {
+            snprintf(e[n].key, sizeof(e[n].key), "%.*s", (int)(colon - p), p);
+            e[n].c = strtoull(colon + 1, NULL, 10);
+            n++;
+        }
+        p = sp ? sp + 1 : NULL;
+    }
+    out[0] = '\0';
+    for (size_t shown = 0; shown < 3 && shown < n; shown++) {
+        size_t best = shown;
+        for (size_t i = shown + 1; i < n; i++)
+            if (e[i].c > e[best].c)
+                best = i;
+        if (best != shown) {
+            char tk[24];
+            unsigned long long tc = e[best].c;
+            memcpy(tk, e[best].key, sizeof(tk));
+            e[best] = e[shown];
+            memcpy(e[shown].key, tk, sizeof(tk));
+            e[shown].c = tc;
+        }
+        size_t l = strlen(out);
+        snprintf(out + l, outlen - l, "%s%.23s in %llu", shown ? ", " : "", e[shown].key,
+                 e[shown].c);
+    }
+    if (n > 3) {
+        size_t l = strlen(out);
+        snprintf(out + l, outlen - l, " and %zu more countries", n - 3);
+    }
+}
+
+static void find_origin(struct email *e, const struct msg *m, struct msg_origin *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (!email_origin_ip(m, e->cfg.internal, e->cfg.n_internal, o->ip, sizeof(o->ip)))
+        return;
+    (void)geo_lookup(e->geo, o->ip, o);
+}
+
+static void judge_origin(struct email *e, const struct msg *m, const struct msg_origin *o,
+                         struct verdict *v)
+{
+    if (!o->country[0] || !m->from_domain[0] || m->list)
+        return; /* list mail comes from the list's server, not from the sender's */
+    const struct fact *h = getf(e, "cc:", m->from_domain);
+    if (!h || !h->val || !strcmp(h->val, "*") || h->n < ORIGIN_MIN_MSGS)
+        return;
+    if (h->last / 86400 - h->first / 86400 + 1 < ORIGIN_MIN_DAYS)
+        return;
+    if (hist_count(h->val, o->country))
+        return;
+    char words[160];
+    hist_words(h->val, words, sizeof(words));
+    add(v, "origin country unusual for the sender", 15, T_SPOOF,
+        "mail from %s came from %s of %llu earlier messages; this one from %s (%s, AS %u%s%s)",
+        m->from_domain, words, (unsigned long long)h->n, o->country, o->ip, o->asn,
+        o->as_name[0] ? " " : "", o->as_name);
+}
+
+/* ---- topic: how unusual the text is for its recipients ---- */
+
+#define TOPIC_MAX_RCPT 8      /* recipients compared with and learned per message */
+#define TOPIC_MIN_GRAMS 40    /* shorter texts are neither judged nor learned */
+#define TOPIC_MIN_RING 10     /* similarities behind the median before judging */
+
+struct topic_pass {
+    float vec[TOPIC_DIM];
+    size_t grams;
+    const char *who[TOPIC_MAX_RCPT];
+    double sim[TOPIC_MAX_RCPT];   /* -1: profile not ready */
+    size_t n;
+};
+
+/* The organisation's people a message concerns: its internal recipients (inbound), its sender
+ * (outbound), up to TOPIC_MAX_RCPT. */
+static void topic_people(const struct email *e, const struct msg *m, int inbound,
+                         struct topic_pass *tp)
+{
+    tp->n = 0;
+    if (m->list)
+        return; /* list traffic is not the person's own correspondence */
+    if (!inbound && m->from_addr[0])
+        tp->who[tp->n++] = m->from_addr;
+    for (size_t i = 0; i < m->n_rcpt && tp->n < TOPIC_MAX_RCPT; i++)
+        if (!e->cfg.n_internal || is_internal(e, m->rcpt[i]))
+            tp->who[tp->n++] = m->rcpt[i];
+}
+
+/*
+ * The lowest similarity among the recipients whose profiles can judge; an
+ * indicator when it is under half the recipient's median. It only scores
+ * beside other evidence (inducement words: 10, a new contact: 5): an odd
+ * topic alone is how a new project starts.
+ */
+static void judge_topic(struct email *e, const struct msg *m, int inbound, struct topic_pass *tp,
+                        struct verdict *v)
+{
+    topic_people(e, m, inbound, tp);
+    if (!tp->n)
+        return;
+    tp->grams = topics_vector(m->subject, m->text, m->text_len, tp->vec);
+    topics_prepare(e->topics);
+    struct topic_judgement worst = {.sim = -1};
+    const char *worst_who = NULL;
+    for (size_t i = 0; i < tp->n; i++) {
+        struct topic_judgement j;
+        tp->sim[i] = -1;
+        if (tp->grams < TOPIC_MIN_GRAMS || !topics_judge(e->topics, tp->who[i], tp->vec, &j))
+            continue;
+        tp->sim[i] = j.sim;
+        if (j.nring < TOPIC_MIN_RING || !(j.sim < j.median / 2))
+            continue;
+        if (!worst_who || j.sim / (j.median > 0 ? j.median : 1) <
+                              worst.sim / (worst.median > 0 ? worst.median : 1)) {
+            worst = j;
+            worst_who = tp->who[i];
+        }
+    }
+    if (!inbound || !worst_who)
+        return;
+    int induce = 0, stranger = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        induce |= !strcmp(v->ind[i].name, "inducement");
+        stranger |= (v->ind[i].tag & (T_NEW | T_NOASSOC)) != 0;
+    }
+    add(v, "topic unusual for recipient", induce ? 10 : stranger ? 5 : 0, T_NONE,
+        "similarity %.2f to %u earlier messages to %s; median %.2f", worst.sim, worst.n,
+        worst_who, worst.median);
+}
+
 /* ---- learning ---- */
 
-static void learn(struct email *e, const struct msg *m, int64_t ts, int inbound)
+static void learn_origin(struct email *e, const char *prefix, const char *who, int64_t ts,
+                         const char *key)
+{
+    char hv[256];
+    const struct fact *h = getf(e, prefix, who);
+    hist_add(h ? h->val : NULL, key, hv, sizeof(hv));
+    touch(e, prefix, who, ts, hv);
+}
+
+static void learn(struct email *e, const struct msg *m, int64_t ts, int inbound,
+                  const struct msg_origin *o, const struct topic_pass *tp)
 {
     const char *from = m->from_addr;
+    if (tp->grams >= TOPIC_MIN_GRAMS && tp->n) {
+        topics_learn_df(e->topics, tp->vec);
+        for (size_t i = 0; i < tp->n; i++)
+            topics_learn(e->topics, tp->who[i], tp->vec, ts, tp->sim[i]);
+    }
     if (!from[0])
         return;
+    if (inbound && o->country[0] && m->from_domain[0] && !m->list) {
+        char asn[16];
+        snprintf(asn, sizeof(asn), "%u", o->asn);
+        learn_origin(e, "cc:", m->from_domain, ts, o->country);
+        learn_origin(e, "as:", m->from_domain, ts, asn);
+        learn_origin(e, "cca:", from, ts, o->country);
+    }
     if (inbound) {
         touch(e, "addr:", from, ts, NULL);
         if (m->from_domain[0])
@@ -922,13 +1158,19 @@ int email_judge(struct email *e, const char *raw, size_t len, const char *path, 
     struct verdict v;
     memset(&v, 0, sizeof(v));
     int inbound = !(e->cfg.n_internal && is_internal(e, m.from_addr));
+    struct msg_origin origin;
+    memset(&origin, 0, sizeof(origin));
+    struct topic_pass *tp = xcalloc(1, sizeof(*tp));
     if (!m.parsed) {
         e->st.unparsed++;
         add(&v, "unparseable", 0, T_NONE, "the message could not be parsed as RFC 5322/MIME");
     } else {
         judge_contacts(e, &m, inbound, ts, &v);
-        if (inbound)
+        find_origin(e, &m, &origin);
+        if (inbound) {
             judge_spoofing(e, &m, &v);
+            judge_origin(e, &m, &origin, &v);
+        }
         judge_links(e, &m, &v);
         judge_attachments(e, &m, &v);
         char what[300];
@@ -936,12 +1178,15 @@ int email_judge(struct email *e, const char *raw, size_t len, const char *path, 
         if (cats)
             add(&v, "inducement", cats >= 3 ? 20 : cats == 2 ? 12 : 5, T_NONE,
                 "the text speaks of %s", what);
+        judge_topic(e, &m, inbound, tp, &v);
         judge_campaign(e, &m, ts, &v);
         /* a stranger with suspicious content: the two together tell more than each */
         int content = 0, stranger = 0;
         for (size_t i = 0; i < v.n; i++) {
             if (v.ind[i].tag & (T_NEW | T_NOASSOC))
                 stranger = 1;
+            else if (!strcmp(v.ind[i].name, "origin country unusual for the sender"))
+                continue; /* where the mail was sent from is no content evidence */
             else if (v.ind[i].tag & (T_LINK | T_ATT | T_SPOOF) || !strcmp(v.ind[i].name, "inducement"))
                 content += v.ind[i].weight;
         }
@@ -980,25 +1225,17 @@ int email_judge(struct email *e, const char *raw, size_t len, const char *path, 
     int tags = 0;
     for (size_t i = 0; i < v.n; i++)
         tags |= v.ind[i].tag;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < EMAIL_TAG__N; i++)
         if (tags & (1 << i))
-            jb_str(jb, tag_names[i]);
+            jb_str(jb, email_tag_names[i]);
     jb_arr_close(jb);
-    /* the default policy (docs/email.md) */
+    /* the policy (policy.c, models/email-policy.txt) */
     jb_key(jb, "actions");
     jb_arr_open(jb);
-    if ((tags & T_LINK) && score >= e->cfg.junk_score)
-        jb_str(jb, "Lock Link");
-    if ((tags & T_LINK) && score >= 70)
-        jb_str(jb, "Double Lock Link");
-    if (score >= e->cfg.junk_score)
-        jb_str(jb, "Move to Junk");
-    if (score >= e->cfg.hold_score)
-        jb_str(jb, "Hold Message");
-    if ((tags & T_ATT) && score >= e->cfg.junk_score)
-        jb_str(jb, "Convert Attachment");
-    if ((tags & T_SPOOF) && score >= 20)
-        jb_str(jb, "Unspoof");
+    unsigned acts = email_policy_actions(&e->cfg.policy, score, (unsigned)tags);
+    for (int i = 0; i < EMAIL_ACT__N; i++)
+        if (acts & (1u << i))
+            jb_str(jb, email_action_names[i]);
     jb_arr_close(jb);
     jb_key(jb, "indicators");
     jb_arr_open(jb);
@@ -1031,10 +1268,20 @@ int email_judge(struct email *e, const char *raw, size_t len, const char *path, 
         jb_obj_close(jb);
     }
     jb_arr_close(jb);
+    if (origin.ip[0]) {
+        jb_key(jb, "origin");
+        jb_obj_open(jb);
+        jb_kstr(jb, "ip", origin.ip);
+        jb_kstr(jb, "country", origin.country);
+        jb_ki64(jb, "asn", origin.asn);
+        jb_kstr(jb, "as_name", origin.as_name);
+        jb_obj_close(jb);
+    }
     jb_obj_close(jb);
 
     if (m.parsed)
-        learn(e, &m, ts, inbound);
+        learn(e, &m, ts, inbound, &origin, tp);
+    free(tp);
     msg_release(&m);
     return score;
 }

@@ -397,6 +397,25 @@ static char *first_hop(GMimeObject *o)
     return xstrdup(host);
 }
 
+/* Every Received value, top first, each cut at RCV_MAX bytes (origin.c reads them). */
+static void received_all(struct msg *m, GMimeObject *o)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+    int n = hl ? g_mime_header_list_get_count(hl) : 0;
+    for (int i = 0; i < n && m->n_received < MSG_MAX_RECEIVED; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        const char *name = g_mime_header_get_name(h);
+        const char *v = g_mime_header_get_value(h);
+        if (!name || !v || strcasecmp(name, "Received") != 0)
+            continue;
+        size_t vl = strnlen(v, RCV_MAX);
+        char *c = xmalloc(vl + 1);
+        memcpy(c, v, vl);
+        c[vl] = '\0';
+        m->received[m->n_received++] = c;
+    }
+}
+
 void msg_parse(struct msg *m, const char *raw, size_t len)
 {
     GMimeStream *s = g_mime_stream_mem_new_with_buffer(raw, len);
@@ -444,6 +463,7 @@ void msg_parse(struct msg *m, const char *raw, size_t len)
         xm = g_mime_object_get_header(o, "User-Agent");
     m->mailer = dup0(xm);
     m->first_hop = first_hop(o);
+    received_all(m, o);
     const char *prec = g_mime_object_get_header(o, "Precedence");
     m->list = g_mime_object_get_header(o, "List-Id") ||
               g_mime_object_get_header(o, "List-Unsubscribe") ||
@@ -473,6 +493,8 @@ void msg_release(struct msg *m)
     free(m->auth_results);
     free(m->mailer);
     free(m->first_hop);
+    for (size_t i = 0; i < m->n_received; i++)
+        free(m->received[i]);
     for (size_t i = 0; i < m->n_rcpt; i++)
         free(m->rcpt[i]);
     free(m->text);
