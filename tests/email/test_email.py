@@ -143,7 +143,214 @@ open(bad, "wb").write(b"\x00\xff--\r\n\r\nContent-Type: multipart/mixed; boundar
 rs, rc = run([bad])
 check(rc == 0 and len(rs) == 1, "garbage: one verdict, exit 0")
 
-# 8. the real corpora (bounded): learn on benign, then phishing and spam
+
+# 8. origin country/ASN (libloc): a partner's mail comes from Germany (Strato, AS 6724, looked
+# up in libloc's database), then one from Nigeria (AS 36923). Each message carries a forged
+# lower Received header naming another country: only the hops the organisation's own servers
+# wrote count.
+GEO_DB = "/usr/share/libloc-location/location.db"
+
+
+def hop_mail(i, ip, day, forged="105.112.0.5", subject=None):
+    return ("Received: from mx1.org.example (localhost [127.0.0.1])\n"
+            "\tby mx1.org.example (Postfix) with ESMTP id A%d; Mon, %02d Jun 2020 09:00:02 +0200\n"
+            "Received: from mail.stahl-partner.example (mail.stahl-partner.example [%s])\n"
+            "\tby mx1.org.example (Postfix) with ESMTPS id B%d; Mon, %02d Jun 2020 09:00:01 +0200\n"
+            "Received: from [192.168.10.23] (unknown [%s])\n"
+            "\tby mail.stahl-partner.example (Postfix) with ESMTPSA id C%d;"
+            " Mon, %02d Jun 2020 09:00:00 +0200\n"
+            "From: Jonas Weber <j.weber@stahl-partner.example>\nTo: einkauf@org.example\n"
+            "Subject: %s\nDate: Mon, %02d Jun 2020 09:00:00 +0200\n"
+            "Message-ID: <%d.%d@stahl-partner.example>\n\n"
+            "Guten Tag,\nanbei die Liefertermine fuer KW %d.\nMit freundlichen Gruessen\nJonas Weber\n"
+            % (i, day, ip, i, day, forged, i, day, subject or "Liefertermine KW %d" % (20 + i),
+               day, i, day, 20 + i)).encode()
+
+
+def origin_case(name, last_ip, extra=()):
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    for i in range(6):  # 6 messages over 3 days, all from Strato (DE)
+        ip = "85.214.132.117" if i % 2 else "81.169.145.94"
+        open(os.path.join(d, "h%d.eml" % i), "wb").write(hop_mail(i, ip, 1 + i // 2))
+    open(os.path.join(d, "z.eml"), "wb").write(hop_mail(9, last_ip, 15, subject="Rechnung"))
+    rs, rc = run([d], "--internal-domains", "org.example", *extra)
+    return rs, rc
+
+
+if os.path.exists(GEO_DB):
+    rs, rc = origin_case("geo-ng", "41.58.100.10")
+    r = rs[-1]
+    ind = [i for i in r["indicators"] if i["name"] == "origin country unusual for the sender"]
+    check(rc == 0 and all(x["origin"]["country"] == "DE" for x in rs[:-1]),
+          "origin: history from DE, forged lower hops ignored (%s)"
+          % [x.get("origin") for x in rs[:2]])
+    check(r["origin"] == {"ip": "41.58.100.10", "country": "NG", "asn": 36923,
+                          "as_name": r["origin"]["as_name"]} and r["origin"]["as_name"],
+          "origin: the verdict's origin field (%s)" % r.get("origin"))
+    check(bool(ind) and "DE in 6 of 6 earlier messages" in ind[0]["detail"]
+          and "NG" in ind[0]["detail"] and "AS 36923" in ind[0]["detail"],
+          "origin: unusual country with its baseline (%s)" % (ind[0]["detail"] if ind else None))
+    check("Spoofing Indicators" in r["tags"], "origin: tag Spoofing Indicators")
+    check(all("origin country unusual for the sender" not in names(x) for x in rs[:-1]),
+          "origin: none while learning")
+    rs, _ = origin_case("geo-de", "85.214.132.117")
+    check("origin country unusual for the sender" not in names(rs[-1])
+          and rs[-1]["origin"]["country"] == "DE", "origin: the usual country, no indicator")
+    # too little history: 3 messages on one day, then Nigeria
+    d = os.path.join(tmp, "geo-young")
+    os.makedirs(d)
+    for i in range(3):
+        open(os.path.join(d, "h%d.eml" % i), "wb").write(hop_mail(i, "85.214.132.117", 1))
+    open(os.path.join(d, "z.eml"), "wb").write(hop_mail(9, "41.58.100.10", 2))
+    rs, _ = run([d], "--internal-domains", "org.example")
+    check("origin country unusual for the sender" not in names(rs[-1]),
+          "origin: no judgement on a short history")
+    # a missing database: one warning, no indicator, exit 0 (option and config key)
+    out = subprocess.run([VIGIL, "email", "--geoip-db", "/nonexistent/location.db",
+                          "--internal-domains", "org.example", os.path.join(tmp, "geo-ng")],
+                         capture_output=True, check=False)
+    lines = [json.loads(l) for l in out.stdout.decode().splitlines()]
+    err = out.stderr.decode()
+    check(out.returncode == 0 and err.count("location database") == 1
+          and all("origin country unusual for the sender" not in names(x) for x in lines)
+          and lines[-1]["origin"]["country"] == "",
+          "origin: missing database is one warning, indicator off (%r)" % err.strip())
+    cfg = os.path.join(tmp, "geo.conf")
+    open(cfg, "w").write("geoip_db = /nonexistent/location.db\n")
+    out = subprocess.run([VIGIL, "email", "--config", cfg, os.path.join(tmp, "geo-ng")],
+                         capture_output=True, check=False)
+    check(out.returncode == 0 and "/nonexistent/location.db" in out.stderr.decode(),
+          "origin: geoip_db in --config")
+else:
+    print("skip origin: no libloc database")
+
+# 9. topic of a recipient: 40 messages to dana about gas pipeline scheduling from colleagues and
+# partners, then a Japanese and an English invoice lure, and one more ordinary message.
+import random
+rnd = random.Random(7)
+topic_s = [
+    "The nomination for the Transco pipeline at station 65 is confirmed for tomorrow's gas day.",
+    "Please check the imbalance on the Tennessee contract; we were short about 5,000 MMBtu.",
+    "Scheduling needs the revised volumes for the Henry Hub deal before the noon deadline.",
+    "Capacity on the northern segment was cut again, so the flow will be rerouted through Zone 3.",
+    "Can you confirm the storage injection schedule for next week with the pipeline operator?",
+    "The meter at the interconnect read lower than expected; Gas Control is looking into it.",
+    "Attached are the daily volumes and the pipeline allocation for the East desk.",
+    "We need to true up the nominations with El Paso for the last three days of the month.",
+    "The compressor outage on the mainline means reduced throughput until Thursday.",
+    "Let's go over the transport contracts and the fuel rates at the Wednesday meeting.",
+    "Volume management wants the confirmations for the intraday cycle by 4 pm.",
+    "The basis spread between Zone 6 and the Gulf widened again this morning.",
+]
+dpath = os.path.join(tmp, "topic")
+os.makedirs(dpath)
+senders = ["mike.grigsby@org.example", "kim.ward@org.example", "gas.control@pipeline-co.example",
+           "sched@pipeline-co.example"]
+for i in range(40):
+    body = " ".join(rnd.sample(topic_s, 4))
+    open(os.path.join(dpath, "t%02d.eml" % i), "wb").write((
+        "From: %s\nTo: dana.davis@org.example\nSubject: %s\n"
+        "Date: %s, %02d May 2001 %02d:15:00 -0500\nMessage-ID: <t%d@org.example>\n\n%s\n"
+        % (senders[i % 4], rnd.choice(["nominations", "pipeline volumes", "imbalance",
+                                       "gas day schedule", "capacity cut"]),
+           "Mon", 1 + i % 28, 8 + i % 9, i, body)).encode())
+lure_jp = ("From: =?UTF-8?B?%s?= <keiri@webmail-host.example.pt>\nTo: dana.davis@org.example\n"
+           "Subject: =?UTF-8?B?%s?=\nDate: Wed, 30 May 2001 09:00:00 +0900\n"
+           "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n"
+           % (base64.b64encode("藤沢 昭彦様 三菱食品(株)".encode()).decode(),
+              base64.b64encode("請求書の件です。 0484111-2001_05_30".encode()).decode(),
+              "いつもお世話になっております。\n請求書を添付いたしましたので、ご確認ください。\n"
+              "お支払期限が迫っておりますので、至急ご対応をお願いいたします。\n"
+              "ご不明な点がございましたら、お気軽にお問い合わせください。\nよろしくお願いいたします。"))
+lure_en = ("From: Accounts Department <billing@invoice-center.example>\nTo: dana.davis@org.example\n"
+           "Subject: Overdue invoice INV-20010530 - payment required\n"
+           "Date: Wed, 30 May 2001 10:00:00 -0500\n\n"
+           "Dear customer,\n\nOur records show that invoice INV-20010530 remains unpaid. Please "
+           "review the attached statement and remit payment today to avoid a late fee and the "
+           "suspension of your account. If you have already paid, kindly send us the remittance "
+           "advice.\n\nThank you for your business,\nAccounts Receivable\n")
+normal = ("From: kim.ward@org.example\nTo: dana.davis@org.example\nSubject: pipeline volumes\n"
+          "Date: Wed, 30 May 2001 11:00:00 -0500\n\n%s\n" % " ".join(rnd.sample(topic_s, 4)))
+open(os.path.join(dpath, "x1.eml"), "wb").write(lure_jp.encode())
+open(os.path.join(dpath, "x2.eml"), "wb").write(lure_en.encode())
+open(os.path.join(dpath, "x3.eml"), "wb").write(normal.encode())
+tdb = os.path.join(tmp, "topic.db")
+rs, rc = run([dpath], "--internal-domains", "org.example", "--state", tdb)
+by = {os.path.basename(r["path"]): r for r in rs}
+tind = lambda r: [i for i in r["indicators"] if i["name"] == "topic unusual for recipient"]
+import re as _re
+def sim_of(r):
+    t = tind(r)
+    m = _re.search(r"similarity ([0-9.]+) to (\d+) earlier messages to (\S+); median ([0-9.]+)",
+                   t[0]["detail"]) if t else None
+    return (float(m.group(1)), int(m.group(2)), m.group(3), float(m.group(4))) if m else None
+jp, en = sim_of(by["x1.eml"]), sim_of(by["x2.eml"])
+check(rc == 0 and jp is not None and jp[0] < jp[3] / 2 and jp[1] == 40
+      and jp[2] == "dana.davis@org.example",
+      "topic: Japanese invoice lure unusual for dana (%s)" % (tind(by["x1.eml"]) or None))
+check(en is not None and en[0] < en[3] / 2,
+      "topic: English invoice lure unusual for dana (%s)" % (tind(by["x2.eml"]) or None))
+check(all(t["weight"] > 0 for t in tind(by["x1.eml"]) + tind(by["x2.eml"])),
+      "topic: scores beside inducement words")
+check(not tind(by["x3.eml"]) and all(not tind(by["t%02d.eml" % i]) for i in range(40)),
+      "topic: the usual topic, no indicator")
+con = sqlite3.connect(tdb)
+prof = con.execute("SELECT n, length(vec) FROM email_topics WHERE who='dana.davis@org.example'"
+                   ).fetchone()
+check(prof is not None and prof[0] >= 41, "topic: profile persisted with --state (%s)" % (prof,))
+# the next run continues from the saved profile: the English lure is judged again
+p2 = os.path.join(tmp, "lure-again.eml")
+open(p2, "wb").write(lure_en.replace("30 May 2001 10", "31 May 2001 10").encode())
+rs, _ = run([p2], "--internal-domains", "org.example", "--state", tdb)
+check(bool(tind(rs[0])), "topic: judged from the saved profile in a later run")
+# alone, an unusual topic does not score: a known colleague writing about something else
+off = os.path.join(tmp, "offtopic.eml")
+open(off, "wb").write(("From: kim.ward@org.example\nTo: dana.davis@org.example\n"
+                       "Subject: softball\nDate: Thu, 31 May 2001 12:00:00 -0500\n\n"
+                       "Hi Dana, are you joining the softball game on Saturday? We need two more "
+                       "players for the outfield and someone to bring the cooler and snacks.\n"
+                       ).encode())
+rs, _ = run([off], "--internal-domains", "org.example", "--state", tdb)
+t = tind(rs[0])
+check(all(x["weight"] == 0 for x in t) and rs[0]["score"] < 40,
+      "topic: alone it adds nothing (score %d, %s)" % (rs[0]["score"], t))
+
+# 10. the action policy: the shipped file equals the built-in default; a policy that holds
+# at 30 and never unspoofs; a bad policy refused with FILE:LINE, exit 2
+models = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../models")
+allmail = [os.path.join(tmp, "spoof"), os.path.join(tmp, "bank-link.eml"),
+           os.path.join(tmp, "jp-invoice.eml"), os.path.join(DATA, "rspamd-zip.eml")]
+a, _ = run(allmail, "--internal-domains", "org.example")
+b, _ = run(allmail, "--internal-domains", "org.example",
+           "--policy", os.path.join(models, "email-policy.txt"))
+check(a == b and any(x["actions"] for x in a), "policy: shipped file = built-in default")
+pol = os.path.join(tmp, "strict.policy")
+open(pol, "w").write("# stricter\nHold Message = 30\nHold Message = 0, Suspicious Attachment\n"
+                     "Move to Junk = 40\nUnspoof = off\n")
+c, rc = run(allmail, "--internal-domains", "org.example", "--policy", pol)
+check(rc == 0 and all(("Hold Message" in y["actions"]) ==
+                      (y["score"] >= 30 or "Suspicious Attachment" in y["tags"]) for y in c)
+      and all("Unspoof" not in y["actions"] and "Lock Link" not in y["actions"] for y in c)
+      and any("Hold Message" in y["actions"] and y["score"] < 60 for y in c),
+      "policy: a file changes the actions (%s)" % [(y["score"], y["actions"]) for y in c])
+cfg = os.path.join(tmp, "pol.conf")
+open(cfg, "w").write("policy = %s\n" % pol)
+d2, _ = run(allmail, "--internal-domains", "org.example", "--config", cfg)
+check(d2 == c, "policy: policy = FILE in --config")
+for text, what in [("Move to Junk = 40\nHold Mesage = 60\n", ":2: unknown action 'Hold Mesage'"),
+                   ("Hold Message = 160\n", ":1: '160' is not a score"),
+                   ("Lock Link = 40, Suspicious Links\n", ":1: unknown tag 'Suspicious Links'"),
+                   ("\n\nUnspoof 20\n", ":3: expected 'ACTION = SCORE")]:
+    bad = os.path.join(tmp, "bad.policy")
+    open(bad, "w").write(text)
+    out = subprocess.run([VIGIL, "email", "--policy", bad, allmail[1]], capture_output=True,
+                         check=False)
+    e = out.stderr.decode()
+    check(out.returncode == 2 and e.startswith("vigil: " + bad + what) and not out.stdout,
+          "policy: refused %r -> %s" % (text.strip(), e.strip()))
+
+# 11. the real corpora (bounded): learn on benign, then phishing and spam
 def corpus():
     if os.environ.get("EMAIL_CORPUS") == "0" or not SHARED or not os.path.isdir(SHARED + "/email"):
         print("skip corpus: no shared data")
