@@ -4,12 +4,18 @@
  *
  * Checked beyond the sanitizers: every verdict is one valid JSON object and
  * the score stays within 0..100. One judge lives for the whole run, so the
- * learned facts grow across inputs as in a long real run.
+ * learned facts grow across inputs as in a long real run: origin
+ * histograms per sender domain and topic profiles per org.example
+ * recipient fill up and start judging. The Received chain (origin.c) is
+ * reached through email_judge, with the libloc database when installed
+ * (EMAIL_GEOIP_DB; without it the lookup is off, the parsing is not).
+ * Every fourth input is also read as a policy file (policy.c).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "email/email.h"
 #include "json_check.h"
@@ -58,11 +64,38 @@ static void one(const uint8_t *p, size_t n)
         abort();
 }
 
+/* The input as a policy file: refused or accepted, never a crash; a loaded policy is used. */
+static void policy(const uint8_t *p, size_t n)
+{
+    static char path[64];
+    if (!path[0])
+        snprintf(path, sizeof(path), "/tmp/fuzz_email_policy.%ld", (long)getpid());
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return;
+    fwrite(p, 1, n, f);
+    fclose(f);
+    struct email_policy pol;
+    char err[512];
+    if (email_policy_load(&pol, path, err, sizeof(err)) == 0) {
+        if (pol.n > EMAIL_POLICY_MAX)
+            abort();
+        unsigned acts = email_policy_actions(&pol, 50, 31);
+        if (acts >> EMAIL_ACT__N)
+            abort();
+    } else if (!err[0]) {
+        abort(); /* a refusal always says why */
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static unsigned runs;
     if (!judge)
         setup();
     one(data, size);
+    if (runs++ % 4 == 0)
+        policy(data, size);
     (void)email_peek_date((const char *)data, size);
     /* the same bytes split in two at a "\nFrom " (an mbox pair), each judged */
     const uint8_t *cut = NULL;
