@@ -50,14 +50,39 @@ void jb_init_capture(struct jbuf *jb, struct jfields *rec)
     rec->pending_key = NULL;
     rec->in_array = 0;
     rec->arena_used = 0;
+    memset(rec->index, 0, sizeof(rec->index));
+}
+
+uint32_t jf_hash(const char *key)
+{
+    uint32_t h = 2166136261u;
+    for (; *key; key++)
+        h = (h ^ (uint8_t)*key) * 16777619u;
+    return h;
+}
+
+/*
+ * The index slot of key: the one holding its first value, or the empty slot
+ * where it would go. Open addressing with linear probing; the table never
+ * fills (JF_HASH > JF_MAX_FIELDS).
+ */
+static size_t key_slot(const struct jfields *f, const char *key, uint32_t hash)
+{
+    size_t i = hash & (JF_HASH - 1);
+    while (f->index[i] && strcmp(f->v[f->index[i] - 1].key, key) != 0)
+        i = (i + 1) & (JF_HASH - 1);
+    return i;
+}
+
+const struct jfield *jf_get_hashed(const struct jfields *f, const char *key, uint32_t hash)
+{
+    size_t i = key_slot(f, key, hash);
+    return f->index[i] ? &f->v[f->index[i] - 1] : NULL;
 }
 
 const struct jfield *jf_get(const struct jfields *f, const char *key)
 {
-    for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->v[i].key, key) == 0)
-            return &f->v[i];
-    return NULL;
+    return jf_get_hashed(f, key, jf_hash(key));
 }
 
 static struct jfield *rec_add(struct jbuf *jb, enum jf_type t)
@@ -65,12 +90,25 @@ static struct jfield *rec_add(struct jbuf *jb, enum jf_type t)
     struct jfields *r = jb->rec;
     if (!r->pending_key || r->n >= JF_MAX_FIELDS)
         return NULL;
-    struct jfield *f = &r->v[r->n++];
+    uint16_t at = (uint16_t)r->n++;
+    struct jfield *f = &r->v[at];
     f->key = r->pending_key;
     f->type = t;
     f->s = NULL;
     f->n = 0;
     f->num = 0;
+    f->next = 0;
+    f->tail = at;
+    f->nvals = 1;
+    size_t slot = key_slot(r, f->key, jf_hash(f->key));
+    if (!r->index[slot]) {
+        r->index[slot] = (uint16_t)(at + 1);
+    } else {
+        struct jfield *first = &r->v[r->index[slot] - 1];
+        r->v[first->tail].next = (uint16_t)(at + 1);
+        first->tail = at;
+        first->nvals++;
+    }
     if (!r->in_array)
         r->pending_key = NULL;
     return f;

@@ -37,6 +37,7 @@ struct jbuf {
  * inside an array is recorded once per value (multi-valued).
  */
 #define JF_MAX_FIELDS 256
+#define JF_HASH 512 /* key index slots: a power of two, twice JF_MAX_FIELDS */
 #define JF_ARENA (64 * 1024)
 
 enum jf_type { JF_STR, JF_NUM, JF_BOOL, JF_NULL };
@@ -47,6 +48,9 @@ struct jfield {
     const char *s; /* JF_STR: NUL-terminated copy in the arena */
     size_t n;
     double num;    /* JF_NUM, and JF_BOOL as 0/1 */
+    uint16_t next; /* index + 1 of the key's next value (multi-valued), 0 if none */
+    uint16_t tail; /* on a key's first value: index of its last value */
+    uint16_t nvals; /* on a key's first value: how many values the key has */
 };
 
 struct jfields {
@@ -55,13 +59,17 @@ struct jfields {
     const char *pending_key;
     int in_array;
     size_t arena_used;
+    uint16_t index[JF_HASH]; /* by hash of the key: index + 1 of its first value, 0 if empty */
     char arena[JF_ARENA];
 };
 
 /* Starts recording into rec (emptied first). */
 void jb_init_capture(struct jbuf *jb, struct jfields *rec);
-/* The first field named key, or NULL. */
+/* The first field named key, or NULL; its nvals and next give the key's other values. */
 const struct jfield *jf_get(const struct jfields *f, const char *key);
+/* The same with key's hash (jf_hash) computed once by the caller, for names asked often. */
+uint32_t jf_hash(const char *key);
+const struct jfield *jf_get_hashed(const struct jfields *f, const char *key, uint32_t hash);
 
 void jb_init(struct jbuf *jb);
 void jb_release(struct jbuf *jb);
