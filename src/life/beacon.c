@@ -32,6 +32,43 @@ static int cmp_dbl(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/*
+ * Series are short (LIFE_SERIES_LEN points) and their gaps nearly ordered,
+ * where insertion sort beats qsort's merge sort and its indirect compares;
+ * long series (the report's) go to qsort.
+ */
+#define SMALL_SORT 64
+
+static void sort_dbl(double *v, size_t n)
+{
+    if (n > SMALL_SORT) {
+        qsort(v, n, sizeof(double), cmp_dbl);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+static void sort_i64(int64_t *v, size_t n)
+{
+    if (n > SMALL_SORT) {
+        qsort(v, n, sizeof(int64_t), cmp_i64);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        int64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 /* Quantile q of a sorted array, by linear interpolation between order statistics. */
 static double quantile(const double *s, size_t n, double q)
 {
@@ -49,7 +86,7 @@ double stat_median(double *v, size_t n)
 {
     if (n == 0)
         return 0;
-    qsort(v, n, sizeof(double), cmp_dbl);
+    sort_dbl(v, n);
     return quantile(v, n, 0.5);
 }
 
@@ -59,27 +96,49 @@ static double clamp01(double x)
 }
 
 /*
+ * The median absolute deviation from m (the median) of a sorted sample, as
+ * stat_median() of the deviations would give it. The deviations below m and
+ * those above it each grow away from m, so merging the two runs outwards
+ * from m yields them in order: no copy and no sort.
+ */
+static double sorted_mad(const double *v, size_t n, double m)
+{
+    if (n == 0)
+        return 0;
+    size_t hi = 0;
+    while (hi < n && v[hi] < m)
+        hi++;
+    size_t lo = hi; /* below m: v[lo - 1], v[lo - 2], ... */
+    double pos = 0.5 * (double)(n - 1);
+    size_t want = (size_t)pos;
+    double frac = pos - (double)want, at = 0, next = 0;
+    for (size_t k = 0; k < n && k <= want + 1; k++) {
+        double d;
+        if (lo > 0 && (hi >= n || m - v[lo - 1] <= v[hi] - m))
+            d = m - v[--lo];
+        else
+            d = v[hi++] - m;
+        if (k == want)
+            at = d;
+        else
+            next = d;
+    }
+    return want + 1 >= n ? at : at + (next - at) * frac;
+}
+
+/*
  * Skew and dispersion scores of a sample (sorted in place). Bowley skew
  * (Q3 + Q1 - 2 Q2) / (Q3 - Q1) lies in [-1, 1]; a perfectly regular
  * sample has Q1 = Q3, which we score as no skew.
  */
 static void regularity(double *v, size_t n, double *skew_score, double *madm, double *median)
 {
-    qsort(v, n, sizeof(double), cmp_dbl);
+    sort_dbl(v, n);
     double q1 = quantile(v, n, 0.25), q2 = quantile(v, n, 0.5), q3 = quantile(v, n, 0.75);
     double iqr = q3 - q1;
     double skew = iqr > 1e-9 * (fabs(q2) + 1) ? (q3 + q1 - 2 * q2) / iqr : 0;
     *skew_score = clamp01(1 - fabs(skew));
-    double *dev = malloc(n * sizeof(double));
-    if (!dev) {
-        *madm = 1;
-        *median = q2;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        dev[i] = fabs(v[i] - q2);
-    double mad = stat_median(dev, n);
-    free(dev);
+    double mad = sorted_mad(v, n, q2);
     *median = q2;
     *madm = q2 > 0 ? mad / q2 : (mad > 0 ? 1 : 0);
 }
@@ -103,7 +162,7 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
         return;
     }
     /* ts may be unsorted; sizes are only used as a distribution, so order does not matter */
-    qsort(ts, n, sizeof(int64_t), cmp_i64);
+    sort_i64(ts, n);
     memcpy(t, ts + skip, m * sizeof(int64_t));
     for (size_t i = 0; i + 1 < m; i++)
         gaps[i] = (double)(t[i + 1] - t[i]) / 1e6;
@@ -118,7 +177,6 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
     if (cp) {
         memcpy(cp, gaps, (m - 1) * sizeof(double));
         double med0 = stat_median(cp, m - 1);
-        free(cp);
         size_t start = 0;
         double silence = BEACON_SILENCE * med0 > 3600 ? BEACON_SILENCE * med0 : 3600;
         for (size_t i = 0; i + 1 < m; i++)
@@ -129,7 +187,11 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
             memmove(t, t + start, m * sizeof(int64_t));
             for (size_t i = 0; i + 1 < m; i++)
                 gaps[i] = (double)(t[i + 1] - t[i]) / 1e6;
+        } else {
+            /* the same gaps, sorted already: regularity() below then sorts in one pass */
+            memcpy(gaps, cp, (m - 1) * sizeof(double));
         }
+        free(cp);
     }
     double span = (double)(t[m - 1] - t[0]) / 1e6;
     out->span_s = span;

@@ -628,17 +628,30 @@ static void series_add(struct life *l, uint32_t pslot, int64_t ts, uint32_t size
     sr->last_use = ts;
 }
 
-static void series_score(const struct life *l, const struct l_pair *p, struct beacon_result *out)
+const struct beacon_result *life_obs_beacon(struct life_obs *obs, enum life_beacon which)
 {
-    memset(out, 0, sizeof(*out));
-    if (!p->series)
-        return;
-    const struct l_series *sr = &l->ser[p->series - 1];
-    int64_t ts[LIFE_SERIES_LEN];
-    uint32_t sz[LIFE_SERIES_LEN];
-    memcpy(ts, sr->ts, sr->n * sizeof(int64_t));
-    memcpy(sz, sr->size, sr->n * sizeof(uint32_t));
-    beacon_score(ts, sz, sr->n, out);
+    struct beacon_result *out = &obs->beacon[which];
+    if (!obs->beacon_done[which]) {
+        obs->beacon_done[which] = 1;
+        memset(out, 0, sizeof(*out));
+        uint32_t s = obs->beacon_series[which];
+        if (!s || !obs->life)
+            return NULL;
+        const struct l_series *sr = &obs->life->ser[s - 1];
+        /* the host's series may have taken the IP's slot when the table was full */
+        if (!sr->used || sr->pair != obs->beacon_pair[which])
+            return NULL;
+        /* oldest first (a full ring starts at head), so the sort by time has nothing to do */
+        int64_t ts[LIFE_SERIES_LEN];
+        uint32_t sz[LIFE_SERIES_LEN];
+        size_t first = sr->n == LIFE_SERIES_LEN ? sr->head : 0;
+        for (size_t i = 0; i < sr->n; i++) {
+            ts[i] = sr->ts[(first + i) % LIFE_SERIES_LEN];
+            sz[i] = sr->size[(first + i) % LIFE_SERIES_LEN];
+        }
+        beacon_score(ts, sz, sr->n, out);
+    }
+    return out->n >= BEACON_MIN_CONNS ? out : NULL;
 }
 
 /* What an entity (e, NULL if unknown) and its pair with the device (p, NULL if none) say. */
@@ -948,8 +961,8 @@ static void learn_conn(struct life *l, const struct event *ev, const struct jfie
         /* the series used for beaconing: device -> external IP */
         series_add(l, ip_pair, ts, (uint32_t)(ob > UINT32_MAX ? UINT32_MAX : ob));
         if (obs) {
-            series_score(l, &l->pair[ip_pair], &obs->beacon_ip);
-            obs->beacon_valid = obs->beacon_ip.n >= BEACON_MIN_CONNS;
+            obs->beacon_series[LIFE_BEACON_IP] = l->pair[ip_pair].series;
+            obs->beacon_pair[LIFE_BEACON_IP] = ip_pair;
         }
         const char *name = cv.name;
         if (name) {
@@ -957,8 +970,8 @@ static void learn_conn(struct life *l, const struct event *ev, const struct jfie
                                 obs ? &obs->host : NULL);
             series_add(l, hp, ts, (uint32_t)(ob > UINT32_MAX ? UINT32_MAX : ob));
             if (obs) {
-                series_score(l, &l->pair[hp], &obs->beacon_host);
-                obs->beacon_host_valid = obs->beacon_host.n >= BEACON_MIN_CONNS;
+                obs->beacon_series[LIFE_BEACON_HOST] = l->pair[hp].series;
+                obs->beacon_pair[LIFE_BEACON_HOST] = hp;
             }
             const char *dom = registrable(name);
             if (dom)
@@ -1053,8 +1066,10 @@ void life_observe(struct life *l, const struct event *ev, struct life_obs *obs)
 void life_observe_fields(struct life *l, const struct event *ev, const struct jfields *f,
                          struct life_obs *obs)
 {
-    if (obs)
+    if (obs) {
         memset(obs, 0, sizeof(*obs));
+        obs->life = l;
+    }
     int64_t ts = ev->ts;
     if (!l->first_ts || ts < l->first_ts)
         l->first_ts = ts;

@@ -104,6 +104,8 @@ struct life_seen {
 };
 
 /* Facts about one event, before and after learning it. */
+enum life_beacon { LIFE_BEACON_IP, LIFE_BEACON_HOST, LIFE_BEACON__COUNT };
+
 struct life_obs {
     int has_device;
     struct addr device;
@@ -111,11 +113,17 @@ struct life_obs {
     double org_confidence;          /* 0..1: how much history backs rarity answers */
     int learning;                   /* still inside the learning period */
     struct life_seen ip, host, domain, port, ja3, ua, issuer, service;
-    int beacon_valid;               /* a beacon score was computed (IP series) */
-    struct beacon_result beacon_ip;
-    int beacon_host_valid;
-    struct beacon_result beacon_host;
     int64_t device_first_seen;
+    /*
+     * The beacon series the event extended (device -> IP, device -> host),
+     * scored on first use by life_obs_beacon(): most events are judged by no
+     * model that asks, and scoring sorts the series.
+     */
+    const struct life *life;
+    uint32_t beacon_series[LIFE_BEACON__COUNT]; /* series slot + 1, 0 if none */
+    uint32_t beacon_pair[LIFE_BEACON__COUNT];   /* the pair slot owning it */
+    uint8_t beacon_done[LIFE_BEACON__COUNT];
+    struct beacon_result beacon[LIFE_BEACON__COUNT];
 };
 
 struct life;
@@ -137,6 +145,14 @@ void life_observe(struct life *l, const struct event *ev, struct life_obs *obs);
 struct jfields;
 void life_observe_fields(struct life *l, const struct event *ev, const struct jfields *f,
                          struct life_obs *obs);
+
+/*
+ * The beacon score of the series (which) the event observed into obs
+ * extended, as it stands after the event; NULL when there is no such series
+ * or it is too short to score (BEACON_MIN_CONNS). Valid until the next
+ * life_observe() on the same life; computed once per event.
+ */
+const struct beacon_result *life_obs_beacon(struct life_obs *obs, enum life_beacon which);
 
 /*
  * Is a inside the organisation? In the internal networks, or, with

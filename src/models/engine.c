@@ -164,6 +164,7 @@ static int resolve(void *ctx, const char *name, struct expr_ref *ref, char *err,
         }
     }
     ref->ns = NS_EVENT;
+    ref->hash = jf_hash(name);
     ref->id = 0;
     return 0;
 bad_attr:
@@ -200,10 +201,11 @@ static const struct life_seen *seen_of(const struct life_obs *o, int kind)
     }
 }
 
-static struct value beacon_value(const struct beacon_result *b, int valid, int attr)
+static struct value beacon_value(struct life_obs *o, enum life_beacon which, int attr)
 {
-    if (!valid)
-        return attr == BA_N ? num((double)b->n) : missing;
+    const struct beacon_result *b = life_obs_beacon(o, which);
+    if (!b)
+        return attr == BA_N ? num((double)o->beacon[which].n) : missing;
     switch (attr) {
     case BA_SCORE: return num(b->score);
     case BA_PERIOD: return num(b->period_s);
@@ -220,34 +222,32 @@ static struct value beacon_value(const struct beacon_result *b, int valid, int a
 /*
  * A field given several values (an array: rcptto, attachment_names) reads
  * as its values joined by ", ", so contains() and matches() look at all of
- * them; a number or a single string reads as itself.
+ * them; a number or a single string reads as itself. Joined values live in
+ * the engine's per-event arena, so two of them can be compared.
  */
-static struct value field_value(const struct jfields *f, const char *name)
+static struct value field_value(struct engine *e, const struct jfields *f,
+                                const struct expr_ref *ref)
 {
-    const struct jfield *x = f ? jf_get(f, name) : NULL;
+    const struct jfield *x = f ? jf_get_hashed(f, ref->name, ref->hash) : NULL;
     if (!x)
         return missing;
-    if (x->type == JF_STR) {
-        size_t count = 0;
-        for (size_t i = 0; i < f->n; i++)
-            if (f->v[i].key == x->key || strcmp(f->v[i].key, name) == 0)
-                count++;
-        if (count > 1) {
-            static char joined[4096];
-            size_t n = 0;
-            for (size_t i = 0; i < f->n; i++) {
-                const struct jfield *y = &f->v[i];
-                if (y->type != JF_STR || strcmp(y->key, name) != 0)
-                    continue;
-                int w = snprintf(joined + n, sizeof(joined) - n, "%s%.*s", n ? ", " : "",
-                                 (int)y->n, y->s);
-                if (w < 0 || (size_t)w >= sizeof(joined) - n) {
-                    n = sizeof(joined) - 1;
-                    break;
-                }
-                n += (size_t)w;
-            }
-            struct value v = {.t = V_STR, .s = joined, .n = n};
+    if (x->type == JF_STR && x->nvals > 1) {
+        char *out = e->joined + e->joined_used;
+        size_t room = sizeof(e->joined) - e->joined_used, n = 0;
+        for (const struct jfield *y = x; y; y = y->next ? &f->v[y->next - 1] : NULL) {
+            if (y->type != JF_STR)
+                continue;
+            size_t sep = n ? 2 : 0;
+            if (n + sep + y->n + 1 > room)
+                break; /* the values that fit: the arena is per event and bounded */
+            memcpy(out + n, ", ", sep);
+            memcpy(out + n + sep, y->s, y->n);
+            n += sep + y->n;
+        }
+        if (n < room) {
+            out[n] = '\0';
+            e->joined_used += n + 1;
+            struct value v = {.t = V_STR, .s = out, .n = n};
             return v;
         }
     }
@@ -274,10 +274,10 @@ static struct value get(void *ctx, const struct expr_ref *ref)
 {
     struct engine *e = ctx;
     const struct eval_ctx *c = &e->cur;
-    const struct life_obs *o = c->obs;
+    struct life_obs *o = c->obs;
     switch (ref->ns) {
     case NS_EVENT:
-        return field_value(c->f, ref->name);
+        return field_value(e, c->f, ref);
     case NS_SEEN: {
         if (!o)
             return missing;
@@ -302,9 +302,9 @@ static struct value get(void *ctx, const struct expr_ref *ref)
         }
     }
     case NS_BEACON:
-        return o ? beacon_value(&o->beacon_ip, o->beacon_valid, ref->id) : missing;
+        return o ? beacon_value(o, LIFE_BEACON_IP, ref->id) : missing;
     case NS_HBEACON:
-        return o ? beacon_value(&o->beacon_host, o->beacon_host_valid, ref->id) : missing;
+        return o ? beacon_value(o, LIFE_BEACON_HOST, ref->id) : missing;
     case NS_ORG:
         if (!o)
             return missing;
@@ -328,20 +328,32 @@ static struct value get(void *ctx, const struct expr_ref *ref)
         return ref->ns == NS_SURPRISE ? num(s) : ref->ns == NS_BASELINE ? num(mean) : num(conf);
     }
     case NS_DERIVED: {
+        /* asked by most models of an event: worked out once (memo: 0 not yet, 1 missing, 2 + value) */
         struct addr a;
+        int *memo = &e->cur.derived[ref->id];
+        if (*memo)
+            return *memo == 1 ? missing : boolean(*memo - 2);
+        struct value v;
         switch (ref->id) {
         case D_RESP_EXTERNAL:
         case D_RESP_INTERNAL:
             if (!addr_field(c->f, "id.resp_h", &a))
-                return missing;
-            return boolean(life_is_internal(e->life, &a) == (ref->id == D_RESP_INTERNAL));
+                v = missing;
+            else
+                v = boolean(life_is_internal(e->life, &a) == (ref->id == D_RESP_INTERNAL));
+            break;
         case D_ORIG_INTERNAL:
             if (!addr_field(c->f, "id.orig_h", &a))
-                return missing;
-            return boolean(life_is_internal(e->life, &a));
+                v = missing;
+            else
+                v = boolean(life_is_internal(e->life, &a));
+            break;
         default:
-            return boolean(o && o->learning);
+            v = boolean(o && o->learning);
+            break;
         }
+        *memo = v.t == V_MISSING ? 1 : 2 + (v.num != 0);
+        return v;
     }
     case NS_WINDOW:
         if (!c->has_window)
@@ -503,6 +515,24 @@ static void tmpl_render(const struct tmpl *t, const struct expr_resolver *r, cha
     }
 }
 
+/* How dear a name is (struct expr_resolver.cost): a beacon score sorts its series. */
+static int cost(void *ctx, const struct expr_ref *ref)
+{
+    (void)ctx;
+    switch ((enum ns)ref->ns) {
+    case NS_BEACON:
+    case NS_HBEACON: return 50;
+    case NS_SURPRISE:
+    case NS_BASELINE:
+    case NS_CONFIDENCE: return 8;
+    case NS_HOUR:
+    case NS_DERIVED:
+    case NS_WINDOW:
+    case NS_CHAIN: return 3;
+    default: return 1;
+    }
+}
+
 /* ---- set up ---- */
 
 struct engine *engine_new(const char *models_path, struct life *life,
@@ -513,6 +543,7 @@ struct engine *engine_new(const char *models_path, struct life *life,
     e->internal = internal;
     e->r.resolve = resolve;
     e->r.get = get;
+    e->r.cost = cost;
     e->r.ctx = e;
     if (model_set_load(&e->models, models_path, &e->r, err, errlen) < 0) {
         free(e);
@@ -928,6 +959,7 @@ static void raise_breach(struct engine *e, const struct model *m, int score)
         e->cur.breach = &b;
         e->cur.f = &bf;
         e->cur.has_window = 0;
+        memset(e->cur.derived, 0, sizeof(e->cur.derived));
         run_models(e, MODEL_ON_BREACH);
         e->in_breach = 0;
         e->cur = saved;
@@ -993,6 +1025,7 @@ void engine_event(void *ctx, const struct event *ev)
         return;
     struct eval_ctx *c = &e->cur;
     memset(c, 0, sizeof(*c));
+    e->joined_used = 0;
     c->ev = ev;
     c->f = &e->fields;
     c->obs = &obs;

@@ -59,13 +59,14 @@ struct tmpl {
 struct eval_ctx {
     const struct event *ev;
     const struct jfields *f;
-    const struct life_obs *obs;
+    struct life_obs *obs;
     const struct addr *device;
     int64_t ts;
     int has_window;
     double win_count, win_span;
     const struct edev *chain_dev;
     const struct breach *breach; /* on breach models: the breach */
+    int derived[4];              /* memo of resp.external and the like (engine.c) */
 };
 
 struct engine {
@@ -95,6 +96,9 @@ struct engine {
     uint64_t incidents;
     int in_breach; /* guards "on breach" models against triggering themselves */
     struct jfields fields;
+    /* multi-valued fields joined for the expressions of one event (field_value) */
+    char joined[16384];
+    size_t joined_used;
     int listens[EV__COUNT + 1];
 };
 

@@ -56,6 +56,7 @@ struct expr {
     size_t slen;
     struct expr_ref ref;
     struct expr *a, *b;
+    int swapped; /* a and b were exchanged to evaluate the cheaper first */
     struct expr *args[EXPR_MAX_ARGS];
     int nargs;
     regex_t *re;
@@ -458,6 +459,38 @@ static struct expr *parse_or(struct lexer *lx)
     return e;
 }
 
+#define COST_MAX 1000000
+
+/* The cost of evaluating e in full; swaps the operands of and/or so the cheaper goes first. */
+static int order_by_cost(struct expr *e, const struct expr_resolver *r)
+{
+    int c = 0;
+    switch (e->kind) {
+    case N_NUM:
+    case N_STR:
+    case N_BOOL: return 0;
+    case N_REF: return r->cost ? r->cost(r->ctx, &e->ref) : 1;
+    case N_CALL:
+        c = e->re ? 10 : 2;
+        for (int i = 0; i < e->nargs; i++)
+            c += order_by_cost(e->args[i], r);
+        break;
+    case N_UNARY: c = 1 + order_by_cost(e->a, r); break;
+    case N_BINARY: {
+        int ca = order_by_cost(e->a, r), cb = order_by_cost(e->b, r);
+        if ((e->op == OP_AND || e->op == OP_OR) && cb < ca) {
+            struct expr *t = e->a;
+            e->a = e->b;
+            e->b = t;
+            e->swapped = 1;
+        }
+        c = 1 + ca + cb;
+        break;
+    }
+    }
+    return c > COST_MAX ? COST_MAX : c;
+}
+
 struct expr *expr_parse(const char *text, const struct expr_resolver *r, char *err, size_t errlen)
 {
     struct lexer lx = {.src = text, .p = text, .err = err, .errlen = errlen, .r = r};
@@ -475,6 +508,8 @@ struct expr *expr_parse(const char *text, const struct expr_resolver *r, char *e
     }
     if (!e && !err[0])
         snprintf(err, errlen, "bad expression");
+    if (e)
+        order_by_cost(e, r);
     return e;
 }
 
@@ -501,8 +536,9 @@ void expr_walk_refs(const struct expr *e, void (*fn)(void *ctx, const struct exp
         return;
     if (e->kind == N_REF)
         fn(ctx, &e->ref);
-    expr_walk_refs(e->a, fn, ctx);
-    expr_walk_refs(e->b, fn, ctx);
+    /* in the order written, whatever order evaluation takes */
+    expr_walk_refs(e->swapped ? e->b : e->a, fn, ctx);
+    expr_walk_refs(e->swapped ? e->a : e->b, fn, ctx);
     for (int i = 0; i < e->nargs; i++)
         expr_walk_refs(e->args[i], fn, ctx);
 }

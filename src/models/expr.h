@@ -20,6 +20,7 @@
 #define VIGIL_MODELS_EXPR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum val_type { V_MISSING, V_NUM, V_STR, V_BOOL };
 
@@ -35,6 +36,7 @@ struct expr_ref {
     int ns;         /* namespace chosen by the resolver */
     int id;         /* index within it */
     const char *name;
+    uint32_t hash;  /* for the resolver's use (e.g. a field name's hash) */
 };
 
 struct expr_resolver {
@@ -42,6 +44,13 @@ struct expr_resolver {
     int (*resolve)(void *ctx, const char *name, struct expr_ref *ref, char *err, size_t errlen);
     /* Evaluates a resolved name for the current event. */
     struct value (*get)(void *ctx, const struct expr_ref *ref);
+    /*
+     * Optional: how dear a name is to evaluate (1 for a field; more for what
+     * must be computed, e.g. a beacon score). The operands of "and" and "or"
+     * are then evaluated cheapest first; the result is the same, as no
+     * operand has side effects.
+     */
+    int (*cost)(void *ctx, const struct expr_ref *ref);
     void *ctx;
 };
 

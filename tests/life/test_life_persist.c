@@ -102,11 +102,16 @@ static void feed(struct life *l, const struct ev_spec *e, struct life_obs *obs)
 }
 
 /* FNV-1a of an observation: what the models would have been told. */
-static uint64_t obs_hash(const struct life_obs *o)
+/* What the event was told, beacon scores included (the life pointer differs between runs). */
+static uint64_t obs_hash(struct life_obs *o)
 {
-    const uint8_t *p = (const uint8_t *)o;
+    for (int w = 0; w < LIFE_BEACON__COUNT; w++)
+        (void)life_obs_beacon(o, (enum life_beacon)w);
+    struct life_obs c = *o;
+    c.life = NULL;
+    const uint8_t *p = (const uint8_t *)&c;
     uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < sizeof(*o); i++)
+    for (size_t i = 0; i < sizeof(c); i++)
         h = (h ^ p[i]) * 1099511628211ULL;
     return h;
 }
