@@ -987,6 +987,44 @@ static void learn_conn(struct life *l, const struct event *ev, const struct jfie
     }
 }
 
+/*
+ * The server port (and, for TLS and HTTP, the service on it) of an event
+ * other than conn, as the conn events learned them: "tcp/449", "ssl/449".
+ * The transport is the event's proto field, else what its protocol runs on.
+ */
+static void peek_port(const struct life *l, const struct event *ev, const struct jfields *f,
+                      const struct conn_view *cv, struct life_obs *obs)
+{
+    if (!cv->resp_p || life_is_internal(l, &cv->resp))
+        return;
+    const char *tr = cv->udp ? "udp" : cv->tcp ? "tcp" : NULL, *svc = NULL;
+    const struct jfield *q;
+    switch (ev->type) {
+    case EV_TLS:
+        q = jf_get(f, "quic");
+        tr = tr ? tr : q && q->type == JF_BOOL && q->num != 0 ? "udp" : "tcp";
+        svc = "ssl";
+        break;
+    case EV_HTTP:
+        tr = tr ? tr : "tcp";
+        svc = "http";
+        break;
+    case EV_SMTP:
+    case EV_SMB:
+    case EV_SSH: tr = tr ? tr : "tcp"; break;
+    default: break;
+    }
+    if (!tr)
+        return;
+    char key[48];
+    int n = snprintf(key, sizeof(key), "%s/%u", tr, cv->resp_p);
+    life_peek(l, &cv->orig, LK_PORT, key, (size_t)n, ev->ts, &obs->port);
+    if (svc) {
+        n = snprintf(key, sizeof(key), "%s/%u", svc, cv->resp_p);
+        life_peek(l, &cv->orig, LK_SERVICE, key, (size_t)n, ev->ts, &obs->service);
+    }
+}
+
 /* The device behind a non-conn event: its originator, when internal. Returns the slot or -1. */
 static long event_device(struct life *l, const struct event *ev, const struct jfields *fields,
                          struct life_obs *obs)
@@ -1007,6 +1045,7 @@ static long event_device(struct life *l, const struct event *ev, const struct jf
         obs->device = cv.orig;
         obs->device_first_seen = d->first_seen;
         life_peek(l, &cv.orig, LK_IP, cv.resp.b, 16, ev->ts, &obs->ip);
+        peek_port(l, ev, fields, &cv, obs);
     }
     return (long)ds;
 }
