@@ -141,7 +141,7 @@ def main():
     for _, l in out:
         print(l)
     print('expect: {"model": "Compromise / New or Repeated to Unusual SSL Port", "device": "10.0.0.13", '
-          '"endpoint": "203.0.113.160:449", "score_min": 85, "reason_contains": "and 0 this endpoint (rarity 100); self-signed: yes"}')
+          '"endpoint": "203.0.113.160:449", "score_min": 85, "reason_contains": "0 other devices use this port and 0 this endpoint (rarity 100); self-signed: yes"}')
     print("expect_count: 1")
 
 
