@@ -103,6 +103,37 @@ struct web_resp {
     struct hbuf body;
 };
 
+/* The server as web_handle sees it (route.c); server.c and the fuzz harness embed it. */
+struct web_server {
+    const char *state;
+    const char *token; /* NULL: none */
+    unsigned char secret[WEB_SECRET_LEN];
+    /* the merged report, a new reference, or NULL with err (the server caches it) */
+    json_t *(*report)(struct web_server *s, char *err, size_t errlen);
+};
+
+/* One request as the transport decoded it: the path percent-decoded, the query parsed. */
+struct web_call {
+    const char *method, *url;
+    const char *body; /* POST body, NUL-terminated, or NULL */
+    int too_big;      /* the body exceeded its cap and was dropped */
+    void *conn;       /* passed back to the lookups */
+    const char *(*arg)(void *conn, const char *name);    /* query value, NULL if absent */
+    const char *(*header)(void *conn, const char *name); /* request header, NULL if absent */
+    const char *(*cookie)(void *conn, const char *name); /* cookie value, NULL if absent */
+};
+
+/*
+ * Answers c into r (status, type, body; r->body starts empty). cookie (cookielen bytes) gets a
+ * Set-Cookie value or "", *location a Location (borrowed from c) or NULL. The CSS is web_css.
+ */
+void web_handle(struct web_server *s, const struct web_call *c, struct web_resp *r,
+                char *cookie, size_t cookielen, const char **location);
+extern const char web_css[];
+/* A read-only connection to the state for one request, NULL if it cannot be opened; put back. */
+sqlite3 *web_db_get(struct web_server *s);
+void web_db_put(struct web_server *s, sqlite3 *db);
+
 int page_route(struct web_req *q, struct web_resp *r);  /* 1 if handled */
 int api_route(struct web_req *q, struct web_resp *r);   /* 1 if handled */
 const char *form_get(const char *body, const char *name, char *out, size_t outlen);
