@@ -15,6 +15,7 @@
 #include "life/life.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "web/web.h"
 
 int cmd_email(int argc, char **argv);
 
@@ -183,6 +184,12 @@ int cmd_email(int argc, char **argv)
     email_input_sort(&in);
     struct jbuf jb;
     jb_init(&jb);
+    /* with --state, every verdict also goes to the mail log the web UI shows */
+    struct web_verdicts *mlog = state ? web_verdicts_open(state, err, sizeof(err)) : NULL;
+    if (state && !mlog) {
+        vigil_error(state, "cannot keep the mail log: %s", err);
+        status = 1;
+    }
     for (size_t i = 0; i < in.n_items; i++) {
         const struct email_item *it = &in.items[i];
         size_t len = 0;
@@ -194,6 +201,10 @@ int cmd_email(int argc, char **argv)
         }
         email_judge(e, raw, len, in.paths[it->path], it->mbox_index, &jb);
         free(raw);
+        if (mlog && jb.len && web_verdicts_add(mlog, jb.buf, jb.len) < 0) {
+            vigil_error(state, "cannot add to the mail log");
+            status = 1;
+        }
         if (jb_flush_line(&jb, stdout) < 0) {
             vigil_error("stdout", "cannot write");
             status = 1;
@@ -201,6 +212,10 @@ int cmd_email(int argc, char **argv)
         }
     }
     jb_release(&jb);
+    if (web_verdicts_close(mlog, err, sizeof(err)) < 0) {
+        vigil_error(state, "cannot save the mail log: %s", err);
+        status = 1;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (state && (life_save(life, state, err, sizeof(err)) < 0 ||
                   email_save(e, state, err, sizeof(err)) < 0)) {

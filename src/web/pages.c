@@ -587,41 +587,54 @@ static void mail_value(struct hbuf *b, json_t *v)
     }
 }
 
+static void tag_list(struct hbuf *b, json_t *arr)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        hb_put(b, "<span class=\"tag\">");
+        mail_value(b, json_array_get(arr, i));
+        hb_put(b, "</span> ");
+    }
+}
+
 static void page_email(struct web_req *q, struct web_resp *r)
 {
     struct hbuf *b = &r->body;
     html_open(b, "Email log");
     json_t *rows = q_email_list(q->db, 500);
     if (!rows || !json_array_size(rows)) {
-        hb_put(b, "<p class=\"none\">no mail judged yet</p>");
+        hb_put(b, "<p class=\"none\">no mail judged yet (<code>vigil email --state</code> "
+                  "keeps its verdicts here)</p>");
         json_decref(rows);
         html_close(b);
         return;
     }
-    static const char *const cols[] = {"ts", "score", "from", "rcpt", "to", "subject", "tags",
-                                       "actions"};
-    hb_put(b, "<table class=\"mail\"><thead><tr><th>#</th>");
-    json_t *r0 = json_array_get(rows, 0);
-    for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-        if (json_object_get(r0, cols[c])) {
-            hb_put(b, "<th>");
-            hb_esc(b, cols[c]);
-            hb_put(b, "</th>");
-        }
-    hb_put(b, "</tr></thead><tbody>");
+    hb_printf(b, "<p class=\"summary\">the %zu most recently judged messages, newest first</p>",
+              json_array_size(rows));
+    hb_put(b, "<table class=\"mail\"><thead><tr><th>#</th><th>time</th><th>score</th>"
+              "<th>from</th><th>recipient</th><th>subject</th><th>tags</th><th>actions</th>"
+              "</tr></thead><tbody>");
     for (size_t i = 0; i < json_array_size(rows); i++) {
         json_t *m = json_array_get(rows, i);
-        hb_printf(b, "<tr><td><a href=\"/email/%.0f\">%.0f</a></td>", jnum(m, "id"),
+        double s = jnum(m, "score");
+        hb_printf(b, "<tr><td><a href=\"/email/%.0f\">%.0f</a></td><td>", jnum(m, "id"),
                   jnum(m, "id"));
-        for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
-            json_t *v = json_object_get(m, cols[c]);
-            if (!json_object_get(r0, cols[c]))
-                continue;
-            hb_put(b, "<td>");
-            mail_value(b, v);
-            hb_put(b, "</td>");
+        hb_esc(b, jstr(m, "time"));
+        hb_printf(b, "</td><td><span class=\"score %s\">%.0f</span></td><td class=\"from\">",
+                  score_class(s), s);
+        hb_esc(b, jstr(m, "from"));
+        hb_put(b, "</td><td class=\"to\">");
+        json_t *to = json_object_get(m, "to");
+        for (size_t k = 0; k < json_array_size(to); k++) {
+            hb_put(b, k ? ", " : "");
+            mail_value(b, json_array_get(to, k));
         }
-        hb_put(b, "</tr>");
+        hb_printf(b, "</td><td class=\"subject\"><a href=\"/email/%.0f\">", jnum(m, "id"));
+        hb_esc(b, *jstr(m, "subject") ? jstr(m, "subject") : "(no subject)");
+        hb_put(b, "</a></td><td class=\"tags\">");
+        tag_list(b, json_object_get(m, "tags"));
+        hb_put(b, "</td><td class=\"actions\">");
+        tag_list(b, json_object_get(m, "actions"));
+        hb_put(b, "</td></tr>");
     }
     hb_put(b, "</tbody></table>");
     json_decref(rows);
@@ -636,18 +649,87 @@ static void page_message(struct web_req *q, struct web_resp *r, int64_t id)
         return;
     }
     struct hbuf *b = &r->body;
-    html_open(b, *jstr(m, "subject") ? jstr(m, "subject") : "Message");
-    hb_put(b, "<table class=\"metrics\"><tbody>");
-    const char *k;
-    json_t *v;
-    json_object_foreach(m, k, v) {
-        hb_put(b, "<tr><th>");
-        hb_esc(b, k);
-        hb_put(b, "</th><td>");
-        mail_value(b, v);
-        hb_put(b, "</td></tr>");
+    html_open(b, *jstr(m, "subject") ? jstr(m, "subject") : "(no subject)");
+    double s = jnum(m, "score");
+    hb_printf(b, "<table class=\"metrics message\"><tbody><tr><th>score</th><td>"
+                 "<span class=\"score %s\">%.0f</span></td></tr><tr><th>from</th>"
+                 "<td class=\"from\">",
+              score_class(s), s);
+    hb_esc(b, jstr(m, "from"));
+    hb_put(b, "</td></tr><tr><th>to</th><td class=\"to\">");
+    json_t *to = json_object_get(m, "to");
+    for (size_t k = 0; k < json_array_size(to); k++) {
+        hb_put(b, k ? ", " : "");
+        mail_value(b, json_array_get(to, k));
     }
-    hb_put(b, "</tbody></table>");
+    hb_put(b, "</td></tr><tr><th>subject</th><td class=\"subject\">");
+    hb_esc(b, jstr(m, "subject"));
+    hb_put(b, "</td></tr><tr><th>time</th><td>");
+    hb_esc(b, jstr(m, "time"));
+    hb_put(b, "</td></tr><tr><th>message id</th><td>");
+    hb_esc(b, jstr(m, "message_id"));
+    hb_put(b, "</td></tr><tr><th>file</th><td>");
+    hb_esc(b, jstr(m, "path"));
+    if (json_object_get(m, "mbox_index"))
+        hb_printf(b, " (message %.0f of the mbox)", jnum(m, "mbox_index"));
+    hb_put(b, "</td></tr><tr><th>tags</th><td class=\"tags\">");
+    tag_list(b, json_object_get(m, "tags"));
+    hb_put(b, "</td></tr><tr><th>actions</th><td class=\"actions\">");
+    tag_list(b, json_object_get(m, "actions"));
+    hb_put(b, "</td></tr></tbody></table>");
+
+    json_t *ind = json_object_get(m, "indicators");
+    hb_printf(b, "<h2>Indicators (%zu)</h2>", json_array_size(ind));
+    if (json_array_size(ind)) {
+        hb_put(b, "<table class=\"indicators\"><thead><tr><th>indicator</th><th>detail</th>"
+                  "<th>weight</th></tr></thead><tbody>");
+        for (size_t i = 0; i < json_array_size(ind); i++) {
+            json_t *x = json_array_get(ind, i);
+            hb_put(b, "<tr><td>");
+            hb_esc(b, jstr(x, "name"));
+            hb_put(b, "</td><td class=\"reason\">");
+            hb_esc(b, jstr(x, "detail"));
+            hb_printf(b, "</td><td>%.0f</td></tr>", jnum(x, "weight"));
+        }
+        hb_put(b, "</tbody></table>");
+    }
+    /* links: the text the reader saw beside where the link really goes, as text, never a link */
+    json_t *links = json_object_get(m, "links");
+    hb_printf(b, "<h2>Links (%zu)</h2>", json_array_size(links));
+    if (json_array_size(links)) {
+        hb_put(b, "<table class=\"links\"><thead><tr><th>visible text</th>"
+                  "<th>real destination</th><th>domain</th></tr></thead><tbody>");
+        for (size_t i = 0; i < json_array_size(links); i++) {
+            json_t *x = json_array_get(links, i);
+            hb_put(b, "<tr><td class=\"text\">");
+            hb_esc(b, jstr(x, "text"));
+            hb_put(b, "</td><td class=\"href\"><code>");
+            hb_esc(b, jstr(x, "href"));
+            hb_put(b, "</code></td><td>");
+            hb_esc(b, jstr(x, "domain"));
+            hb_put(b, "</td></tr>");
+        }
+        hb_put(b, "</tbody></table>");
+    }
+    json_t *att = json_object_get(m, "attachments");
+    hb_printf(b, "<h2>Attachments (%zu)</h2>", json_array_size(att));
+    if (json_array_size(att)) {
+        hb_put(b, "<table class=\"attachments\"><thead><tr><th>name</th><th>declared type</th>"
+                  "<th>true type</th><th>SHA-256</th></tr></thead><tbody>");
+        for (size_t i = 0; i < json_array_size(att); i++) {
+            json_t *x = json_array_get(att, i);
+            hb_put(b, "<tr><td class=\"name\">");
+            hb_esc(b, jstr(x, "name"));
+            hb_put(b, "</td><td class=\"declared\">");
+            hb_esc(b, jstr(x, "declared_type"));
+            hb_put(b, "</td><td class=\"true\">");
+            hb_esc(b, jstr(x, "true_type"));
+            hb_put(b, "</td><td><code>");
+            hb_esc(b, jstr(x, "sha256"));
+            hb_put(b, "</code></td></tr>");
+        }
+        hb_put(b, "</tbody></table>");
+    }
     json_decref(m);
     html_close(b);
 }

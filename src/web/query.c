@@ -127,70 +127,74 @@ int64_t *q_breach_hist(sqlite3 *db, const char *device, double t0, double bucket
     return c;
 }
 
-/* The email side's verdict table: the first of these names that exists. */
+/* The mail log (verdicts.c): NULL when `vigil email --state` never wrote one. */
 const char *q_email_table(sqlite3 *db)
 {
-    static const char *const names[] = {"email_verdicts", "email_messages", "email_log",
-                                        "verdicts"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (q_table_exists(db, names[i]))
-            return names[i];
-    return NULL;
+    return q_table_exists(db, "email_verdicts") ? "email_verdicts" : NULL;
 }
 
-static json_t *generic_rows(sqlite3 *db, const char *sql, int64_t arg)
+/* Column i parsed as the JSON it holds (tags, actions, recipients), [] if it does not parse. */
+static json_t *col_json(sqlite3_stmt *st, int i)
 {
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    json_t *v = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+    return v ? v : json_array();
+}
+
+json_t *q_email_list(sqlite3 *db, int limit)
+{
+    if (!q_email_table(db))
+        return NULL;
     json_t *arr = json_array();
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, time, score, sender, recipients, subject, tags, actions,"
+                           " message_id, path, mbox_index FROM email_verdicts"
+                           " ORDER BY id DESC LIMIT ?",
+                           -1, &st, NULL) != SQLITE_OK)
         return arr;
-    sqlite3_bind_int64(st, 1, arg);
+    sqlite3_bind_int(st, 1, limit);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *o = json_object();
         json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-        for (int i = 1; i < sqlite3_column_count(st); i++) {
-            json_t *v = col_value(st, i);
-            if (json_is_string(v)) {
-                const char *s = json_string_value(v);
-                if (s[0] == '[' || s[0] == '{') {
-                    json_t *p = json_loads(s, 0, NULL);
-                    if (p) {
-                        json_decref(v);
-                        v = p;
-                    }
-                }
-            }
-            json_object_set_new(o, sqlite3_column_name(st, i), v);
-        }
+        json_object_set_new(o, "time", col_value(st, 1));
+        json_object_set_new(o, "score", col_value(st, 2));
+        json_object_set_new(o, "from", col_value(st, 3));
+        json_object_set_new(o, "to", col_json(st, 4));
+        json_object_set_new(o, "subject", col_value(st, 5));
+        json_object_set_new(o, "tags", col_json(st, 6));
+        json_object_set_new(o, "actions", col_json(st, 7));
+        json_object_set_new(o, "message_id", col_value(st, 8));
+        json_object_set_new(o, "path", col_value(st, 9));
+        json_object_set_new(o, "mbox_index", col_value(st, 10));
         json_array_append_new(arr, o);
     }
     sqlite3_finalize(st);
     return arr;
 }
 
-json_t *q_email_list(sqlite3 *db, int limit)
-{
-    const char *t = q_email_table(db);
-    if (!t)
-        return NULL;
-    char sql[160];
-    snprintf(sql, sizeof(sql), "SELECT rowid, * FROM %s ORDER BY rowid DESC LIMIT ?", t);
-    return generic_rows(db, sql, limit);
-}
-
 json_t *q_email_msg(sqlite3 *db, int64_t id)
 {
-    const char *t = q_email_table(db);
-    if (!t)
+    if (!q_email_table(db))
         return NULL;
-    char sql[160];
-    snprintf(sql, sizeof(sql), "SELECT rowid, * FROM %s WHERE rowid = ?", t);
-    json_t *arr = generic_rows(db, sql, id);
-    json_t *o = json_array_size(arr) ? json_incref(json_array_get(arr, 0)) : NULL;
-    json_decref(arr);
+    sqlite3_stmt *st;
+    json_t *o = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT verdict FROM email_verdicts WHERE id = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *s = (const char *)sqlite3_column_text(st, 0);
+        o = s ? json_loads(s, 0, NULL) : NULL;
+        if (!json_is_object(o)) {
+            json_decref(o);
+            o = json_object(); /* a row written by hand: still a message, if an empty one */
+        }
+        json_object_set_new(o, "id", json_integer(id));
+    }
+    sqlite3_finalize(st);
     return o;
 }
-
 size_t q_history(sqlite3 *db, const char *ip, struct life_hour *hours)
 {
     struct addr a;

@@ -32,4 +32,16 @@ enum { WEB_LOCK = 1, WEB_DOUBLE_LOCK = 2 };
 int web_lock_sign(const char *state, const char *dest, int mode, char *out, size_t outlen,
                   char *err, size_t errlen) WARN_UNUSED;
 
+/*
+ * The mail log (verdicts.c): `vigil email --state` appends every verdict it prints to the state's
+ * table email_verdicts, which the email pages and /api/email read. open: NULL with err on
+ * failure. add: json (len bytes) is one verdict object as printed; -1 if it is not one or the
+ * row cannot be written. close: commits what is pending and frees v (NULL is a no-op). Rows are
+ * committed every 500 messages, so the state is not held locked for a whole run.
+ */
+struct web_verdicts;
+struct web_verdicts *web_verdicts_open(const char *state, char *err, size_t errlen);
+int web_verdicts_add(struct web_verdicts *v, const char *json, size_t len) WARN_UNUSED;
+int web_verdicts_close(struct web_verdicts *v, char *err, size_t errlen) WARN_UNUSED;
+
 #endif

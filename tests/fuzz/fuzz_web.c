@@ -7,7 +7,7 @@
  * libmicrohttpd decodes them for the server); "Cookie:" is split into cookies. The first byte
  * of the method line chooses, when it is '!', a server with a token (the rest is the method).
  * The state is a real SQLite file made once: breaches (one with hostile strings), a device's
- * hourly history, mail verdicts, the lock secret (fixed, so the seeds hold valid locked links).
+ * hourly history, the mail log (verdicts.c), the lock secret (fixed, so the seeds hold valid locked links).
  * Checked beyond the sanitizers: a status in 200..503, a body for every page, JSON bodies
  * that parse, and no hostile string unescaped in an HTML body.
  */
@@ -73,15 +73,7 @@ static void make_state(void)
                       "INSERT INTO web_secret VALUES(1, x'6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b"
                       "6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b');"
                       "CREATE TABLE web_clicks(ts INTEGER, mode INTEGER, dest TEXT,"
-                      " user_agent TEXT);" LIFE_HISTORY_SCHEMA
-                      "CREATE TABLE email_verdicts(id INTEGER PRIMARY KEY, ts INTEGER,"
-                      " score INTEGER, sender TEXT, recipients TEXT, subject TEXT, tags TEXT,"
-                      " actions TEXT, verdict TEXT);"
-                      "INSERT INTO email_verdicts VALUES(1, 1700000000, 100, '" HOSTILE "',"
-                      " '[\"a@org.example\"]', '" HOSTILE "', '[\"Suspicious Link\"]',"
-                      " '[\"Lock Link\"]', '{\"links\":[{\"text\":\"" HOSTILE "\","
-                      "\"href\":\"javascript:alert(1)\"}],\"attachments\":[{\"name\":\"a.exe\","
-                      "\"true_type\":\"" HOSTILE "\"}]}');",
+                      " user_agent TEXT);" LIFE_HISTORY_SCHEMA,
                       NULL, NULL, NULL) == SQLITE_OK,
          "schema");
     /* a device history: 30 hours with traffic, hour h at slot h % LIFE_HIST_HOURS */
@@ -107,6 +99,22 @@ static void make_state(void)
     must(sqlite3_step(st) == SQLITE_DONE, "history row");
     sqlite3_finalize(st);
     sqlite3_close(db);
+    /* the mail log as `vigil email --state` writes it */
+    static const char verdict[] =
+        "{\"path\":\"" HOSTILE "\",\"mbox_index\":0,\"message_id\":\"" HOSTILE "\","
+        "\"time\":\"2023-11-14T09:00:00Z\",\"from\":\"" HOSTILE "\",\"to\":[\"" HOSTILE "\"],"
+        "\"subject\":\"" HOSTILE "\",\"score\":100,\"tags\":[\"" HOSTILE "\"],"
+        "\"actions\":[\"Lock Link\"],\"indicators\":[{\"name\":\"" HOSTILE "\","
+        "\"detail\":\"" HOSTILE "\",\"weight\":35}],\"links\":[{\"text\":\"" HOSTILE "\","
+        "\"href\":\"javascript:alert(1)\",\"domain\":\"x\"}],\"attachments\":[{\"name\":"
+        "\"" HOSTILE "\",\"declared_type\":\"" HOSTILE "\",\"true_type\":\"" HOSTILE "\","
+        "\"sha256\":\"00\"}]}";
+    char err[256];
+    struct web_verdicts *v = web_verdicts_open(state, err, sizeof(err));
+    must(v != NULL, "mail log");
+    must(web_verdicts_add(v, verdict, sizeof(verdict) - 1) == 0, "a verdict");
+    must(web_verdicts_add(v, "{}", 2) == 0, "an empty verdict");
+    must(web_verdicts_close(v, err, sizeof(err)) == 0, "mail log close");
     report = json_loads(report_json, 0, NULL);
     must(report != NULL, "report");
 }
