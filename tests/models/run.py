@@ -9,6 +9,7 @@ A .test file holds, one directive per line (# starts a comment):
     {"type": "conn", "ts": ..., ...}
     expect: {"model": "...", "device": "...", "score_min": 60, "score_max": 100, ...}
     expect_none: MODEL NAME         no breach of that model may be raised
+    expect_none: {"model": "...", "device": "..."}   no breach matching every listed field
     expect_count: N                 exactly N breaches in all
 
 An expect line passes when at least one breach has every listed field equal (score_min and
@@ -53,7 +54,7 @@ def main():
             elif key == "expect":
                 expects.append(json.loads(val))
             elif key == "expect_none":
-                nones.append(val)
+                nones.append(json.loads(val) if val.startswith("{") else {"model": val})
             elif key == "expect_count":
                 count = int(val)
             else:
@@ -82,27 +83,29 @@ def main():
 
     check(run.returncode == 0, f"vigil analyze exit status {run.returncode} {run.stderr.strip()[:300]}")
     breaches = [json.loads(l) for l in run.stdout.splitlines() if l.strip()]
-    for exp in expects:
-        def matches(b):
-            for k, v in exp.items():
-                if k == "score_min":
-                    if b["score"] < v:
-                        return False
-                elif k == "score_max":
-                    if b["score"] > v:
-                        return False
-                elif k == "reason_contains":
-                    if v not in b.get("reason", ""):
-                        return False
-                elif b.get(k) != v:
+    def matches(b, exp):
+        for k, v in exp.items():
+            if k == "score_min":
+                if b["score"] < v:
                     return False
-            return True
-        got = [b for b in breaches if matches(b)]
+            elif k == "score_max":
+                if b["score"] > v:
+                    return False
+            elif k == "reason_contains":
+                if v not in b.get("reason", ""):
+                    return False
+            elif b.get(k) != v:
+                return False
+        return True
+
+    for exp in expects:
+        got = [b for b in breaches if matches(b, exp)]
         check(bool(got), f"expect {json.dumps(exp)}"
               + ("" if got else f"; breaches were: {[(b['model'], b['score'], b.get('endpoint')) for b in breaches]}"))
-    for name in nones:
-        bad = [b for b in breaches if b["model"] == name]
-        check(not bad, f"no breach of '{name}'" + (f"; got {bad[0]['score']}: {bad[0]['reason']}" if bad else ""))
+    for none in nones:
+        bad = [b for b in breaches if matches(b, none)]
+        check(not bad, f"no breach matching {json.dumps(none)}"
+              + (f"; got {bad[0]['model']} {bad[0]['score']}: {bad[0]['reason']}" if bad else ""))
     if count is not None:
         check(len(breaches) == count, f"{count} breaches in all (got {len(breaches)})")
     print(f"{passed} passed, {failed} failed")
