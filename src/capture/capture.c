@@ -82,28 +82,70 @@ static int64_t tv_us(const struct timeval *tv, int *ok)
     return sec * 1000000 + (int64_t)tv->tv_usec;
 }
 
-int capture_file(const char *path, struct sensor *s, struct capture_progress *pr)
+FILE *capture_open(const char *path, int *is_json)
 {
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    struct stat st;
-    memset(&st, 0, sizeof(st));
+    *is_json = 0;
     if (strcmp(path, "-") != 0) {
+        struct stat st;
         if (stat(path, &st) < 0) {
             vigil_error(path, "cannot open: %s", strerror(errno));
-            return -1;
+            return NULL;
         }
         if (S_ISDIR(st.st_mode)) {
             vigil_error(path, "is a directory, not a capture file");
-            return -1;
+            return NULL;
         }
         if (S_ISREG(st.st_mode) && st.st_size == 0) {
             vigil_error(path, "empty file, not a pcap or pcapng capture");
-            return -1;
+            return NULL;
         }
     }
-    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) {
+        vigil_error(path, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    /*
+     * One byte decides, pushed back so that a pipe loses nothing: '{' (after
+     * blanks) starts JSON lines; every capture format starts otherwise (a
+     * pcapng section header with 0x0a, which is why a newline is not skipped).
+     */
+    int c = getc(f);
+    while (c == ' ' || c == '\t' || c == '\r')
+        c = getc(f);
+    if (c == EOF) {
+        if (ferror(f))
+            vigil_error(path, "read failed: %s", strerror(errno));
+        else
+            vigil_error(path, "empty input, neither a capture nor JSON lines of events");
+        if (f != stdin)
+            fclose(f);
+        return NULL;
+    }
+    ungetc(c, f);
+    *is_json = c == '{';
+    return f;
+}
+
+int capture_file(const char *path, struct sensor *s, struct capture_progress *pr)
+{
+    int is_json;
+    FILE *f = capture_open(path, &is_json);
+    return f ? capture_stream(f, path, s, pr) : -1;
+}
+
+int capture_stream(FILE *f, const char *path, struct sensor *s, struct capture_progress *pr)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    struct stat st;
+    if (fstat(fileno(f), &st) < 0)
+        memset(&st, 0, sizeof(st));
+    pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (!pc) {
-        if (strstr(errbuf, "unknown file format") || strstr(errbuf, "bad dump file format"))
+        if (f != stdin)
+            fclose(f);
+        if (strstr(errbuf, "unknown file format") || strstr(errbuf, "bad dump file format") ||
+            strstr(errbuf, "truncated dump file"))
             vigil_error(path, "not a pcap or pcapng capture (libpcap: %s)", errbuf);
         else
             vigil_error(path, "cannot read capture: %s", errbuf);

@@ -10,6 +10,7 @@
 #define VIGIL_CAPTURE_CAPTURE_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct sensor;
@@ -33,6 +34,17 @@ void capture_progress_done(struct capture_progress *pr);
  * Returns 0, or -1 after printing "vigil: PATH: what is wrong".
  */
 int capture_file(const char *path, struct sensor *s, struct capture_progress *pr)
+    __attribute__((warn_unused_result));
+
+/*
+ * Opens path ("-" is standard input) once, for a capture or for JSON lines
+ * of events, and says which (*is_json) without losing a byte of a pipe.
+ * Returns the stream, or NULL after printing the error line.
+ */
+FILE *capture_open(const char *path, int *is_json);
+
+/* capture_file() on a stream from capture_open(); the stream is closed (stdin is not). */
+int capture_stream(FILE *f, const char *path, struct sensor *s, struct capture_progress *pr)
     __attribute__((warn_unused_result));
 
 struct live_options {

@@ -236,8 +236,11 @@ int cmd_analyze(int argc, char **argv)
     unsigned long skipped = 0;
     for (int i = optind; i < argc; i++) {
         /* JSON lines are events from vigil events or another sensor; anything else a capture */
-        int rc = replay_is_json(argv[i]) == 1 ? replay_file(argv[i], &bus, &skipped)
-                                                : capture_file(argv[i], &s, &pr);
+        int is_json;
+        FILE *in = capture_open(argv[i], &is_json);
+        int rc = !in       ? -1
+                 : is_json ? replay_stream(in, argv[i], &bus, &skipped)
+                           : capture_stream(in, argv[i], &s, &pr);
         if (rc < 0)
             status = 1;
     }

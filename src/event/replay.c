@@ -15,19 +15,6 @@
 
 #define REPLAY_LINE_MAX (1024 * 1024)
 
-int replay_is_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    int c;
-    do {
-        c = fgetc(f);
-    } while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
-    fclose(f);
-    return c == '{';
-}
-
 /* Writes one JSON value through the jbuf calls the live events use. */
 static void replay_value(struct jbuf *jb, json_t *v)
 {
@@ -79,6 +66,11 @@ int replay_file(const char *path, const struct event_bus *bus, unsigned long *sk
         vigil_error(path, "cannot open: %s", strerror(errno));
         return -1;
     }
+    return replay_stream(f, path, bus, skipped);
+}
+
+int replay_stream(FILE *f, const char *path, const struct event_bus *bus, unsigned long *skipped)
+{
     char *line = xmalloc(REPLAY_LINE_MAX);
     int rc = 0;
     unsigned long lineno = 0;

@@ -9,10 +9,9 @@
 #ifndef VIGIL_EVENT_REPLAY_H
 #define VIGIL_EVENT_REPLAY_H
 
-#include "event/event.h"
+#include <stdio.h>
 
-/* 1 if the file at path starts with '{' (JSON lines), 0 if not, -1 if unreadable. */
-int replay_is_json(const char *path);
+#include "event/event.h"
 
 /*
  * Emits every event of the JSON-lines file on bus, in file order. Lines
@@ -20,6 +19,10 @@ int replay_is_json(const char *path);
  * counted and skipped. Returns 0, or -1 after printing the error line.
  */
 int replay_file(const char *path, const struct event_bus *bus, unsigned long *skipped)
+    __attribute__((warn_unused_result));
+
+/* The same on an open stream (closed at the end unless it is stdin). */
+int replay_stream(FILE *f, const char *path, const struct event_bus *bus, unsigned long *skipped)
     __attribute__((warn_unused_result));
 
 #endif
