@@ -27,7 +27,7 @@ enum op {
 enum func {
     F_HAS, F_LEN, F_CONTAINS, F_ICONTAINS, F_STARTS, F_ENDS, F_IENDS, F_MATCHES, F_ENTROPY,
     F_RANDOMNESS, F_MIN, F_MAX, F_ABS, F_CLAMP, F_IN, F_EXT, F_DOMAIN, F_IS_IP, F_LOWER,
-    F_CONCAT,
+    F_CONCAT, F_IF,
 };
 
 static const struct {
@@ -45,6 +45,7 @@ static const struct {
     {"in", F_IN, 2, EXPR_MAX_ARGS}, {"ext", F_EXT, 1, 1},
     {"domain", F_DOMAIN, 1, 1},     {"is_ip", F_IS_IP, 1, 1},
     {"lower", F_LOWER, 1, 1},       {"concat", F_CONCAT, 1, EXPR_MAX_ARGS},
+    {"if", F_IF, 3, 3},
 };
 
 struct expr {
@@ -745,6 +746,8 @@ static struct value call(const struct expr *e, const struct expr_resolver *r)
     switch (e->fn) {
     case F_HAS:
         return vbool(a.t != V_MISSING);
+    case F_IF: /* only the branch chosen is evaluated */
+        return expr_eval(e->args[value_truthy(a) ? 1 : 2], r);
     case F_LEN:
         return a.t == V_STR ? vnum((double)a.n) : vmissing;
     case F_ENTROPY:

@@ -341,8 +341,56 @@ static void test_programmer_errors(void)
     CHECK_EQ_I(child_signal(close_without_open), SIGABRT);
 }
 
+/* Capture mode: fields found by name through the hash index, multi-valued keys chained. */
+static void test_capture_index(void)
+{
+    static struct jfields rec;
+    struct jbuf jb;
+    jb_init_capture(&jb, &rec);
+    jb_obj_open(&jb);
+    jb_kstr(&jb, "id.orig_h", "10.0.0.7");
+    jb_key(&jb, "rcptto");
+    jb_arr_open(&jb);
+    jb_str(&jb, "a@example.org");
+    jb_str(&jb, "b@example.org");
+    jb_str(&jb, "c@example.org");
+    jb_arr_close(&jb);
+    jb_kbool(&jb, "tls", 1);
+    /* 300 more keys: the index never fills, the record stops at JF_MAX_FIELDS */
+    char names[300][16];
+    for (int i = 0; i < 300; i++) {
+        snprintf(names[i], sizeof(names[i]), "k%d", i);
+        jb_key(&jb, names[i]);
+        jb_u64(&jb, (uint64_t)i);
+    }
+    jb_obj_close(&jb);
+    CHECK_EQ_U(rec.n, JF_MAX_FIELDS);
+    const struct jfield *o = jf_get(&rec, "id.orig_h");
+    CHECK(o && o->type == JF_STR && strcmp(o->s, "10.0.0.7") == 0 && o->nvals == 1);
+    const struct jfield *r = jf_get(&rec, "rcptto");
+    CHECK(r && r->nvals == 3 && strcmp(r->s, "a@example.org") == 0);
+    const struct jfield *r2 = r && r->next ? &rec.v[r->next - 1] : NULL;
+    const struct jfield *r3 = r2 && r2->next ? &rec.v[r2->next - 1] : NULL;
+    CHECK(r2 && strcmp(r2->s, "b@example.org") == 0);
+    CHECK(r3 && strcmp(r3->s, "c@example.org") == 0 && r3->next == 0);
+    const struct jfield *t = jf_get_hashed(&rec, "tls", jf_hash("tls"));
+    CHECK(t && t->type == JF_BOOL && t->num == 1);
+    const struct jfield *k = jf_get(&rec, "k200");
+    CHECK(k && k->type == JF_NUM && k->num == 200);
+    CHECK(jf_get(&rec, "k299") == NULL); /* beyond the cap: not recorded */
+    CHECK(jf_get(&rec, "id.resp_h") == NULL);
+    /* a new capture forgets the old keys */
+    jb_init_capture(&jb, &rec);
+    jb_obj_open(&jb);
+    jb_kstr(&jb, "id.resp_h", "192.0.2.1");
+    jb_obj_close(&jb);
+    CHECK(jf_get(&rec, "id.orig_h") == NULL);
+    CHECK(jf_get(&rec, "id.resp_h") != NULL);
+}
+
 int main(void)
 {
+    test_capture_index();
     test_plain_and_specials();
     test_control();
     test_utf8_valid();
