@@ -654,9 +654,13 @@ const struct beacon_result *life_obs_beacon(struct life_obs *obs, enum life_beac
     return out->n >= BEACON_MIN_CONNS ? out : NULL;
 }
 
-/* What an entity (e, NULL if unknown) and its pair with the device (p, NULL if none) say. */
-static void fill_seen(const struct life *l, enum life_kind kind, const struct l_entity *e,
-                      const struct l_pair *p, int64_t ts, struct life_seen *seen)
+/*
+ * What an entity (kind, val; e, NULL if unknown) and its pair with the
+ * device (p, NULL if none) say.
+ */
+static void fill_seen(const struct life *l, enum life_kind kind, const void *val, size_t len,
+                      const struct l_entity *e, const struct l_pair *p, int64_t ts,
+                      struct life_seen *seen)
 {
     memset(seen, 0, sizeof(*seen));
     seen->valid = 1;
@@ -672,8 +676,9 @@ static void fill_seen(const struct life *l, enum life_kind kind, const struct l_
     seen->device_conns = p ? p->conns : 0;
     seen->device_days = p ? (uint32_t)__builtin_popcount(p->days) : 0;
     seen->rarity = rarity_of(others, l->active_devices ? l->active_devices : 1);
-    if (kind == LK_DOMAIN && e) {
-        long m = ent_find(l, LK_MAILDOM, e->val, e->len, life_entity_hash(LK_MAILDOM, e->val, e->len));
+    /* a domain that came in mail, whether or not any device had used it: one memory */
+    if (kind == LK_DOMAIN) {
+        long m = ent_find(l, LK_MAILDOM, val, len, life_entity_hash(LK_MAILDOM, val, len));
         if (m >= 0) {
             seen->in_mail = 1;
             seen->mail_first_seen = l->ent[m].first_seen;
@@ -733,7 +738,8 @@ void life_peek(const struct life *l, const struct addr *d, enum life_kind kind, 
         if (ds >= 0)
             p = pair_find(l, (uint32_t)ds, (uint32_t)e);
     }
-    fill_seen(l, kind, e >= 0 ? &l->ent[e] : NULL, p >= 0 ? &l->pair[p] : NULL, ts, seen);
+    fill_seen(l, kind, val, len, e >= 0 ? &l->ent[e] : NULL, p >= 0 ? &l->pair[p] : NULL, ts,
+              seen);
 }
 
 /*
@@ -753,7 +759,8 @@ static uint32_t touch(struct life *l, uint32_t dslot, enum life_kind kind, const
     long p0 = e0 >= 0 ? pair_find(l, dslot, eslot) : -1;
 
     if (seen)
-        fill_seen(l, kind, e0 >= 0 ? e : NULL, p0 >= 0 ? &l->pair[p0] : NULL, ts, seen);
+        fill_seen(l, kind, val, len, e0 >= 0 ? e : NULL, p0 >= 0 ? &l->pair[p0] : NULL, ts,
+                  seen);
 
     uint32_t pslot;
     if (p0 >= 0) {

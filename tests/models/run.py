@@ -5,6 +5,9 @@ A .test file holds, one directive per line (# starts a comment):
 
     models: FILE.model | all       the model definitions to load (from models/)
     args: --internal 10.0.0.0/8     extra arguments for vigil analyze (optional)
+    mail: DIR/FILE.eml [ARGS...]    first judged and learned by vigil email (path relative to
+                                    tests/models/, ARGS for vigil email), in the state the
+                                    events are then analysed with: one memory for both
     events:                         then one JSON event per line, as `vigil events` writes them
     {"type": "conn", "ts": ..., ...}
     expect: {"model": "...", "device": "...", "score_min": 60, "score_max": 100, ...}
@@ -32,6 +35,7 @@ def main():
     vigil = os.environ.get("VIGIL", os.path.join(repo, "build", "vigil"))
     models_dir = os.path.join(repo, "models")
     models, args, events, expects, nones, count = None, [], [], [], [], None
+    mail = []
     in_events = False
     with open(path, encoding="utf-8") as f:
         for n, raw in enumerate(f, 1):
@@ -49,6 +53,9 @@ def main():
                 models = models_dir if val == "all" else os.path.join(models_dir, val)
             elif key == "args":
                 args = val.split()
+            elif key == "mail":
+                mail = val.split()
+                mail[0] = os.path.join(os.path.dirname(os.path.abspath(path)), mail[0])
             elif key == "events":
                 in_events = True
             elif key == "expect":
@@ -63,14 +70,22 @@ def main():
     if not models or not events or not (expects or nones or count is not None):
         print(f"{path}: needs models, events and at least one expectation", file=sys.stderr)
         return 2
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as tmp:
-        tmp.write("\n".join(events) + "\n")
-    try:
-        run = subprocess.run([vigil, "analyze", "--models", models, "--alerts", "-", *args, tmp.name],
-                             capture_output=True, text=True, timeout=60)
-    finally:
-        os.unlink(tmp.name)
     passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmpdir:
+        evfile = os.path.join(tmpdir, "events.jsonl")
+        with open(evfile, "w") as tmp:
+            tmp.write("\n".join(events) + "\n")
+        state = []
+        if mail:
+            state = ["--state", os.path.join(tmpdir, "state.db")]
+            em = subprocess.run([vigil, "email", *state, *mail[1:], mail[0]],
+                                capture_output=True, text=True, timeout=60)
+            if em.returncode != 0 or not em.stdout.strip():
+                print(f"FAIL vigil email on {mail[0]}: exit {em.returncode} {em.stderr.strip()[:300]}")
+                return 1
+            print(f"ok   vigil email judged {len(em.stdout.splitlines())} message(s) into the state")
+        run = subprocess.run([vigil, "analyze", "--models", models, "--alerts", "-", *state, *args,
+                              evfile], capture_output=True, text=True, timeout=60)
 
     def check(ok, what):
         nonlocal passed, failed
