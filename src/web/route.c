@@ -6,6 +6,9 @@
  * handler, tests/fuzz/fuzz_web.c with requests made from fuzz input. Security rules: server.c.
  */
 #include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -163,19 +166,65 @@ void web_handle(struct web_server *s, const struct web_call *c, struct web_resp 
     json_decref(report);
 }
 
+/*
+ * One read-only connection per server thread, kept for the thread's life (closed by the key's
+ * destructor when the thread ends) and reopened when the state file was replaced (another
+ * inode). Opening the state per request cost a third of a page's time (bench/web/README.md).
+ */
+struct tl_db {
+    sqlite3 *db;
+    char *state;
+    dev_t dev;
+    ino_t ino;
+};
+
+static pthread_key_t db_key;
+static pthread_once_t db_once = PTHREAD_ONCE_INIT;
+
+static void tl_free(void *p)
+{
+    struct tl_db *t = p;
+    sqlite3_close(t->db);
+    free(t->state);
+    free(t);
+}
+
+static void db_key_make(void)
+{
+    if (pthread_key_create(&db_key, tl_free) != 0)
+        BUG("no thread key for the state connections");
+}
+
 sqlite3 *web_db_get(struct web_server *s)
 {
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(s->state, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        sqlite3_close(db);
+    pthread_once(&db_once, db_key_make);
+    struct stat st;
+    if (stat(s->state, &st) < 0)
         return NULL;
+    struct tl_db *t = pthread_getspecific(db_key);
+    if (t && (strcmp(t->state, s->state) != 0 || t->dev != st.st_dev || t->ino != st.st_ino)) {
+        pthread_setspecific(db_key, NULL);
+        tl_free(t);
+        t = NULL;
     }
-    sqlite3_busy_timeout(db, 2000);
-    return db;
+    if (!t) {
+        sqlite3 *db = NULL;
+        if (sqlite3_open_v2(s->state, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+            sqlite3_close(db);
+            return NULL;
+        }
+        sqlite3_busy_timeout(db, 2000);
+        t = xcalloc(1, sizeof(*t));
+        t->db = db;
+        t->state = xstrdup(s->state);
+        t->dev = st.st_dev;
+        t->ino = st.st_ino;
+        pthread_setspecific(db_key, t);
+    }
+    return t->db;
 }
 
 void web_db_put(struct web_server *s, sqlite3 *db)
 {
-    (void)s;
-    sqlite3_close(db);
+    (void)s, (void)db; /* kept for the thread; nothing a request did stays open on it */
 }
