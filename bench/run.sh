@@ -12,6 +12,7 @@
 #      tcpdump -r FILE -w /dev/null            (libpcap reading alone: the floor)
 #      vigil events FILE > /dev/null
 #      tshark -n -r FILE -q -z conv,tcp > /dev/null
+#      vigil analyze --state NEW.db --alerts FILE FILE   (models and state store; issue 5)
 #    then vigil events -v (flow counters) and vigil events -v --max-flows BENCH_SMALL_CAP.
 # 3. Prints a table, writes bench/out/results.txt and bench/out/results.json.
 #
@@ -134,12 +135,16 @@ measure() {
 echo "bench: warming the page cache"
 cat "$CAP" >/dev/null
 
-echo "bench: $RUNS rounds of tcpdump, vigil, tshark (best of $RUNS)"
+echo "bench: $RUNS rounds of tcpdump, vigil events, tshark, vigil analyze (best of $RUNS)"
 for r in $(seq 1 "$RUNS"); do
     measure tcpdump "$r" tcpdump -r "$CAP" -w /dev/null
     measure vigil "$r" "$VIGIL" events "$CAP"
     measure tshark "$r" tshark -n -r "$CAP" -q -z conv,tcp
+    # the whole flow: events judged by the models, the state created and saved (issue 5)
+    rm -f "$OUT/analyze.db" "$OUT/analyze.alerts"
+    measure analyze "$r" "$VIGIL" analyze --state "$OUT/analyze.db" --alerts "$OUT/analyze.alerts" "$CAP"
 done
+echo "bench: vigil analyze raised $(wc -l <"$OUT/analyze.alerts") breaches; state $(du -h "$OUT/analyze.db" | cut -f1)"
 echo "bench: flow table"
 measure vigil-v 1 "$VIGIL" events -v "$CAP"
 measure vigil-cap 1 "$VIGIL" events -v --max-flows "$SMALL_CAP" "$CAP"
