@@ -38,6 +38,7 @@ static int cmp_dbl(const void *a, const void *b)
  * long series (the report's) go to qsort.
  */
 #define SMALL_SORT 64
+#define STACK_POINTS 64 /* series up to this long are scored without malloc */
 
 static void sort_dbl(double *v, size_t n)
 {
@@ -152,15 +153,25 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
     size_t skip = n > BEACON_MAX ? n - BEACON_MAX : 0;
     /* sizes follow their timestamps: sort index pairs by time */
     size_t m = n - skip;
-    int64_t *t = malloc(m * sizeof(int64_t));
-    double *gaps = malloc((m - 1) * sizeof(double));
-    double *sz = sizes ? malloc(m * sizeof(double)) : NULL;
-    if (!t || !gaps || (sizes && !sz)) {
-        free(t);
-        free(gaps);
-        free(sz);
-        return;
+    /*
+     * Scratch: times, gaps, a sorted copy of the gaps, sizes. On the stack for
+     * the pattern of life's series (LIFE_SERIES_LEN points), on the heap for
+     * the longer ones the report scores.
+     */
+    int64_t t_stack[STACK_POINTS];
+    double d_stack[3 * STACK_POINTS];
+    int64_t *t = t_stack;
+    double *d = d_stack;
+    if (m > STACK_POINTS) {
+        t = malloc(m * sizeof(int64_t));
+        d = malloc(3 * m * sizeof(double));
+        if (!t || !d) {
+            free(t);
+            free(d);
+            return;
+        }
     }
+    double *gaps = d, *cp = d + m, *sz = sizes ? d + 2 * m : NULL;
     /* ts may be unsorted; sizes are only used as a distribution, so order does not matter */
     sort_i64(ts, n);
     memcpy(t, ts + skip, m * sizeof(int64_t));
@@ -173,8 +184,7 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
      * would otherwise leave the span uncovered and hide the timer; the hour
      * keeps the pauses inside one session of bursty traffic from splitting it.
      */
-    double *cp = malloc((m - 1) * sizeof(double));
-    if (cp) {
+    {
         memcpy(cp, gaps, (m - 1) * sizeof(double));
         double med0 = stat_median(cp, m - 1);
         size_t start = 0;
@@ -191,7 +201,6 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
             /* the same gaps, sorted already: regularity() below then sorts in one pass */
             memcpy(gaps, cp, (m - 1) * sizeof(double));
         }
-        free(cp);
     }
     double span = (double)(t[m - 1] - t[0]) / 1e6;
     out->span_s = span;
@@ -217,21 +226,18 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
         size_t bins = (size_t)(span / width) + 1;
         if (bins > 4096)
             bins = 4096, width = span / 4095.0;
-        uint8_t *hit = calloc(bins, 1);
-        if (hit) {
-            size_t filled = 0;
-            for (size_t i = 0; i < m; i++) {
-                size_t b = (size_t)((double)(t[i] - t[0]) / 1e6 / width);
-                if (b >= bins)
-                    b = bins - 1;
-                if (!hit[b]) {
-                    hit[b] = 1;
-                    filled++;
-                }
+        /* t is in order, so are the bins it falls in: count the changes */
+        size_t filled = 0, last = SIZE_MAX;
+        for (size_t i = 0; i < m; i++) {
+            size_t b = (size_t)((double)(t[i] - t[0]) / 1e6 / width);
+            if (b >= bins)
+                b = bins - 1;
+            if (b != last) {
+                last = b;
+                filled++;
             }
-            out->hist_score = (double)filled / (double)bins;
-            free(hit);
         }
+        out->hist_score = (double)filled / (double)bins;
     }
 
     /* sizes: regular payloads score high (a beacon sends the same request each time) */
@@ -242,12 +248,13 @@ void beacon_score(int64_t *ts, const uint32_t *sizes, size_t n, struct beacon_re
         double sskew, smadm, smed;
         regularity(sz, n - skip, &sskew, &smadm, &smed);
         out->size_score = clamp01(0.5 * sskew + 0.5 * (1 - clamp01(smadm)));
-        free(sz);
     } else {
         out->size_score = 0.5;
     }
-    free(t);
-    free(gaps);
+    if (t != t_stack) {
+        free(t);
+        free(d);
+    }
 
     /* dispersion of the gaps is the strongest single sign of a timer (see the top of the file) */
     out->score =
