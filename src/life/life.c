@@ -965,9 +965,16 @@ static void learn_conn(struct life *l, const struct event *ev, const struct jfie
             n = snprintf(sp, sizeof(sp), "%.30s/%u", svc, cv.resp_p);
             touch(l, ds, LK_SERVICE, sp, (size_t)n, ts, 0, 0, obs ? &obs->service : NULL);
         }
-        /* the series used for beaconing: device -> external IP */
-        series_add(l, ip_pair, ts, (uint32_t)(ob > UINT32_MAX ? UINT32_MAX : ob));
-        if (obs) {
+        /*
+         * The series used for beaconing: device -> external IP, of connections
+         * that were answered. Unanswered attempts come at a scanner's or a
+         * retry timer's pace, which is regular but no call home; they are the
+         * failed-connection models' to judge.
+         */
+        int answered = !is_failed(cv.state);
+        if (answered)
+            series_add(l, ip_pair, ts, (uint32_t)(ob > UINT32_MAX ? UINT32_MAX : ob));
+        if (obs && answered) {
             obs->beacon_series[LIFE_BEACON_IP] = l->pair[ip_pair].series;
             obs->beacon_pair[LIFE_BEACON_IP] = ip_pair;
         }
@@ -975,8 +982,9 @@ static void learn_conn(struct life *l, const struct event *ev, const struct jfie
         if (name) {
             uint32_t hp = touch(l, ds, LK_HOST, name, strlen(name), ts, ob, rb,
                                 obs ? &obs->host : NULL);
-            series_add(l, hp, ts, (uint32_t)(ob > UINT32_MAX ? UINT32_MAX : ob));
-            if (obs) {
+            if (answered)
+                series_add(l, hp, ts, (uint32_t)(ob > UINT32_MAX ? UINT32_MAX : ob));
+            if (obs && answered) {
                 obs->beacon_series[LIFE_BEACON_HOST] = l->pair[hp].series;
                 obs->beacon_pair[LIFE_BEACON_HOST] = hp;
             }
