@@ -102,7 +102,8 @@ domains `in_mail`, `mail_age_days` (the domain arrived by mail).
 
 ### Functions
 
-`has(x)` (x is not missing), `len(s)`, `lower(s)`, `concat(a, b, ...)`, `contains(s, t)`,
+`has(x)` (x is not missing), `if(cond, a, b)` (a when cond holds, else b; only the branch
+taken is evaluated), `len(s)`, `lower(s)`, `concat(a, b, ...)`, `contains(s, t)`,
 `icontains(s, t)`, `starts_with(s, t)`, `ends_with(s, t)`, `iends_with(s, t)`,
 `matches(s, "regex")` (POSIX extended, compiled when the model is loaded), `in(x, a, b, ...)`,
 `min(a, b)`, `max(a, b)`, `abs(x)`, `clamp(x, lo, hi)`, `ext(s)` (the file extension, lower
