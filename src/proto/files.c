@@ -53,8 +53,71 @@
 
 enum z_state { Z_NONE, Z_RUN, Z_END, Z_FAIL };
 
+/*
+ * Held bodies and the body memo
+ * -----------------------------
+ * A body's wire bytes (still content-coded) are first held, not decoded or
+ * hashed, while it is small (FILE_HOLD_MAX) and the thread's held bytes stay
+ * under FILE_HOLD_TOTAL. When it ends whole, the memo is asked: an earlier
+ * body with the same coding and the same wire bytes (compared in full, never
+ * trusted to a hash) gave the same decoded result, so its outcome (type,
+ * counts, decode_error, hashes) is copied and nothing is inflated or hashed
+ * again; otherwise the held bytes go through the decoder and the digests in
+ * the chunks they arrived in (so the result is exactly that of streaming)
+ * and the outcome is memoised. A body that ends cut, or has a gap, is
+ * decoded without hashing: its hashes would not be reported. A body that
+ * outgrows the hold is decoded and hashed as it streams, as before.
+ *
+ * Only outcomes without overflow are memoised: they do not depend on how
+ * the bytes were chunked (inflate's total output before its end or error
+ * does not), while the overflow count of a bomb does.
+ *
+ * Bounds, per thread: held bytes at most FILE_HOLD_TOTAL over all open
+ * files (plus a chunk-length array, 4 bytes a chunk); the memo at most
+ * FILE_MEMO_ENTRIES entries and FILE_MEMO_BYTES stored body bytes, least
+ * recently used evicted first.
+ */
+#define FILE_HOLD_MAX (1024u * 1024)
+#define FILE_HOLD_TOTAL (32u * 1024 * 1024)
+#define FILE_MEMO_ENTRIES 1024u
+#define FILE_MEMO_BUCKETS 2048u /* a power of two */
+#define FILE_MEMO_BYTES (32u * 1024 * 1024)
+
+struct file_memo_entry {
+    uint64_t key;
+    enum file_enc enc;
+    uint8_t *body; /* owned: the wire bytes */
+    size_t len;
+    uint32_t hnext;        /* index + 1 in the bucket chain, 0 at the end */
+    uint32_t lprev, lnext; /* index + 1, LRU order (head: least recently used) */
+    /* the outcome */
+    struct file_type type;
+    uint64_t seen_bytes;
+    int decode_error;
+    int complete;
+    char md5[33], sha1[41], sha256[65];
+};
+
+struct file_memo {
+    struct file_memo_entry e[FILE_MEMO_ENTRIES];
+    uint32_t buckets[FILE_MEMO_BUCKETS];
+    uint32_t n;           /* slots ever used (0..n-1) */
+    uint32_t free_head;   /* emptied slots, chained through hnext (index + 1) */
+    uint32_t head, tail;  /* LRU */
+    size_t bytes;         /* stored body bytes */
+    size_t held;          /* bytes held by open files of this thread */
+};
+
+static _Thread_local struct file_memo *file_memo;
+
 struct file_tx {
     struct files_event ev;
+    uint8_t *hold;       /* held wire bytes (owned), while !streaming */
+    size_t hold_len, hold_cap;
+    uint32_t *chunks;    /* lengths of the held chunks, as they arrived */
+    size_t nchunks, chunks_cap;
+    int streaming;       /* bytes are decoded and hashed as they arrive */
+    int nohash;          /* the hashes cannot be reported: skip the digests */
     EVP_MD_CTX *md[3]; /* MD5, SHA-1, SHA-256 */
     z_stream *z;       /* content decoder, when ev.enc != IDENTITY */
     uint8_t *zout;     /* FILE_INFLATE_CHUNK bytes */
@@ -121,6 +184,7 @@ struct file_tx *file_tx_new(const char *source, const char *uid, unsigned seq, i
         if (!file_mds[i] || EVP_DigestInit_ex2(f->md[i], file_mds[i], NULL) != 1)
             f->broken = 1; /* no hash rather than a wrong one */
     }
+    f->streaming = f->broken || enc == FILE_ENC_OTHER; /* held only when the memo can apply */
     return f;
 }
 
@@ -159,7 +223,7 @@ static void consume(struct file_tx *f, const uint8_t *p, size_t n)
         memcpy(f->sniff + f->sniff_len, p, k);
         f->sniff_len += k;
     }
-    if (!f->broken)
+    if (!f->broken && !f->nohash)
         for (int i = 0; i < 3; i++)
             if (EVP_DigestUpdate(f->md[i], p, n) != 1)
                 f->broken = 1;
@@ -223,11 +287,9 @@ static void z_feed(struct file_tx *f, const uint8_t *in, size_t len)
     }
 }
 
-void file_tx_data(struct file_tx *f, const uint8_t *data, size_t len, int64_t ts)
+/* Wire bytes (borrowed) through the decoder (if any), the sniff buffer and the digests. */
+static void wire_data(struct file_tx *f, const uint8_t *data, size_t len)
 {
-    if (!len || f->ended)
-        return;
-    f->ev.last_ts = ts;
     if (f->ev.enc == FILE_ENC_IDENTITY) {
         consume(f, data, len);
         return;
@@ -254,10 +316,87 @@ void file_tx_data(struct file_tx *f, const uint8_t *data, size_t len, int64_t ts
         z_feed(f, r.p, rd_left(&r));
 }
 
+static void hold_release(struct file_tx *f)
+{
+    if (file_memo)
+        file_memo->held -= f->hold_cap;
+    free(f->hold);
+    free(f->chunks);
+    f->hold = NULL;
+    f->chunks = NULL;
+    f->hold_len = f->hold_cap = f->nchunks = f->chunks_cap = 0;
+}
+
+/* Runs the held bytes through wire_data in their original chunks, then streams from here on. */
+static void hold_flush(struct file_tx *f)
+{
+    size_t off = 0;
+    f->streaming = 1;
+    for (size_t i = 0; i < f->nchunks; i++) {
+        wire_data(f, f->hold + off, f->chunks[i]);
+        off += f->chunks[i];
+    }
+    hold_release(f);
+}
+
+/* Keeps len wire bytes (borrowed) in the hold; 0 if they do not fit (nothing kept). */
+static int hold_add(struct file_tx *f, const uint8_t *data, size_t len)
+{
+    if (len > FILE_HOLD_MAX - f->hold_len)
+        return 0;
+    if (!file_memo)
+        file_memo = xcalloc(1, sizeof(*file_memo));
+    struct file_memo *m = file_memo;
+    if (f->hold_len + len > f->hold_cap) {
+        size_t ncap = f->hold_cap ? f->hold_cap : 2048;
+        while (ncap < f->hold_len + len)
+            ncap *= 2;
+        if (ncap > FILE_HOLD_MAX)
+            ncap = FILE_HOLD_MAX;
+        if (ncap - f->hold_cap > FILE_HOLD_TOTAL - m->held)
+            return 0;
+        uint8_t *nb = realloc(f->hold, ncap);
+        if (!nb)
+            die_oom();
+        m->held += ncap - f->hold_cap;
+        f->hold = nb;
+        f->hold_cap = ncap;
+    }
+    if (f->nchunks == f->chunks_cap) {
+        size_t ncap = f->chunks_cap ? 2 * f->chunks_cap : 16;
+        uint32_t *nc = realloc(f->chunks, ncap * sizeof(*nc));
+        if (!nc)
+            die_oom();
+        f->chunks = nc;
+        f->chunks_cap = ncap;
+    }
+    memcpy(f->hold + f->hold_len, data, len);
+    f->hold_len += len;
+    f->chunks[f->nchunks++] = (uint32_t)len; /* len <= FILE_HOLD_MAX */
+    return 1;
+}
+
+void file_tx_data(struct file_tx *f, const uint8_t *data, size_t len, int64_t ts)
+{
+    if (!len || f->ended)
+        return;
+    f->ev.last_ts = ts;
+    if (!f->streaming) {
+        if (hold_add(f, data, len))
+            return;
+        hold_flush(f);
+    }
+    wire_data(f, data, len);
+}
+
 void file_tx_gap(struct file_tx *f, uint64_t len)
 {
     if (f->ended)
         return;
+    if (!f->streaming) {
+        f->nohash = 1; /* broken below: the hashes will not be reported */
+        hold_flush(f);
+    }
     f->ev.missing_bytes += len;
     f->broken = 1;
     if (f->zs == Z_RUN || f->zs == Z_NONE)
@@ -274,10 +413,183 @@ static void hex(char *out, const uint8_t *p, unsigned n)
     out[2 * n] = '\0';
 }
 
+/* ---- the memo ---- */
+
+/*
+ * The memo's key: coding, length and the first and last bytes. Only picks
+ * the bucket; a match is always confirmed by comparing the whole body.
+ */
+static uint64_t memo_key(enum file_enc enc, const uint8_t *p, size_t n)
+{
+    size_t k = n < 256 ? n : 256;
+    uint64_t h = hash_bytes(p, k, (uint64_t)enc * 0x9e3779b97f4a7c15ULL ^ n);
+    if (n > 256)
+        h = hash_bytes(p + n - 256, 256, h);
+    return h;
+}
+
+static void memo_lru_unlink(struct file_memo *m, uint32_t i)
+{
+    struct file_memo_entry *e = &m->e[i - 1];
+    if (e->lprev)
+        m->e[e->lprev - 1].lnext = e->lnext;
+    else
+        m->head = e->lnext;
+    if (e->lnext)
+        m->e[e->lnext - 1].lprev = e->lprev;
+    else
+        m->tail = e->lprev;
+    e->lprev = e->lnext = 0;
+}
+
+static void memo_lru_append(struct file_memo *m, uint32_t i)
+{
+    struct file_memo_entry *e = &m->e[i - 1];
+    e->lnext = 0;
+    e->lprev = m->tail;
+    if (m->tail)
+        m->e[m->tail - 1].lnext = i;
+    else
+        m->head = i;
+    m->tail = i;
+}
+
+static struct file_memo_entry *memo_find(struct file_memo *m, enum file_enc enc, uint64_t key,
+                                         const uint8_t *p, size_t n)
+{
+    for (uint32_t i = m->buckets[key & (FILE_MEMO_BUCKETS - 1)]; i; i = m->e[i - 1].hnext) {
+        struct file_memo_entry *e = &m->e[i - 1];
+        if (e->key == key && e->enc == enc && e->len == n && memcmp(e->body, p, n) == 0) {
+            memo_lru_unlink(m, i);
+            memo_lru_append(m, i);
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Drops entry i (index + 1) from its bucket, the LRU and the byte count; the slot stays. */
+static void memo_drop(struct file_memo *m, uint32_t i)
+{
+    struct file_memo_entry *e = &m->e[i - 1];
+    uint32_t *pp = &m->buckets[e->key & (FILE_MEMO_BUCKETS - 1)];
+    while (*pp && *pp != i)
+        pp = &m->e[*pp - 1].hnext;
+    if (*pp == i)
+        *pp = e->hnext;
+    memo_lru_unlink(m, i);
+    m->bytes -= e->len;
+    free(e->body);
+    e->body = NULL;
+    e->len = 0;
+}
+
+/* Memoises f's outcome under its held bytes, taking them over (f's hold is emptied). */
+static void memo_store(struct file_memo *m, struct file_tx *f, uint64_t key)
+{
+    size_t n = f->hold_len;
+    /* make room: the least recently used entries go first */
+    while (m->head && (m->bytes + n > FILE_MEMO_BYTES ||
+                       (!m->free_head && m->n == FILE_MEMO_ENTRIES))) {
+        uint32_t j = m->head;
+        memo_drop(m, j);
+        m->e[j - 1].hnext = m->free_head;
+        m->free_head = j;
+    }
+    uint32_t i;
+    if (m->free_head) {
+        i = m->free_head;
+        m->free_head = m->e[i - 1].hnext;
+    } else {
+        i = ++m->n;
+    }
+    struct file_memo_entry *e = &m->e[i - 1];
+    e->key = key;
+    e->enc = f->ev.enc;
+    e->body = f->hold; /* taken over */
+    e->len = n;
+    m->held -= f->hold_cap;
+    f->hold = NULL;
+    f->hold_len = f->hold_cap = 0;
+    e->type = f->ev.type;
+    e->seen_bytes = f->ev.seen_bytes;
+    e->decode_error = f->ev.decode_error;
+    e->complete = f->ev.complete;
+    memcpy(e->md5, f->ev.md5, sizeof(e->md5));
+    memcpy(e->sha1, f->ev.sha1, sizeof(e->sha1));
+    memcpy(e->sha256, f->ev.sha256, sizeof(e->sha256));
+    e->hnext = m->buckets[key & (FILE_MEMO_BUCKETS - 1)];
+    m->buckets[key & (FILE_MEMO_BUCKETS - 1)] = i;
+    m->bytes += n;
+    memo_lru_append(m, i);
+}
+
+void file_memo_clear(void)
+{
+    struct file_memo *m = file_memo;
+    if (!m)
+        return;
+    for (uint32_t i = 0; i < m->n; i++)
+        free(m->e[i].body);
+    size_t held = m->held;
+    memset(m, 0, sizeof(*m));
+    m->held = held; /* still owned by open files */
+    if (!held) {
+        free(m);
+        file_memo = NULL;
+    }
+}
+
+static void file_tx_end_streamed(struct file_tx *f, int whole);
+
 void file_tx_end(struct file_tx *f, int whole)
 {
     if (f->ended)
         return;
+    if (f->streaming) {
+        file_tx_end_streamed(f, whole);
+        return;
+    }
+    /* the whole body is held and nothing has been decoded or hashed yet */
+    if (!whole) {
+        f->nohash = 1;
+        hold_flush(f);
+        file_tx_end_streamed(f, whole);
+        return;
+    }
+    struct file_memo *m = file_memo; /* set by hold_add, or no bytes were held */
+    uint64_t key = 0;
+    if (m && f->hold_len) {
+        key = memo_key(f->ev.enc, f->hold, f->hold_len);
+        const struct file_memo_entry *e = memo_find(m, f->ev.enc, key, f->hold, f->hold_len);
+        if (e) {
+            f->ended = 1;
+            f->ev.type = e->type;
+            f->ev.seen_bytes = e->seen_bytes;
+            f->ev.decode_error = e->decode_error;
+            f->ev.complete = e->complete;
+            memcpy(f->ev.md5, e->md5, sizeof(e->md5));
+            memcpy(f->ev.sha1, e->sha1, sizeof(e->sha1));
+            memcpy(f->ev.sha256, e->sha256, sizeof(e->sha256));
+            hold_release(f);
+            return;
+        }
+    }
+    /* decode and hash the held chunks as streaming would have, keeping the bytes */
+    size_t off = 0;
+    f->streaming = 1;
+    for (size_t i = 0; i < f->nchunks; i++) {
+        wire_data(f, f->hold + off, f->chunks[i]);
+        off += f->chunks[i];
+    }
+    file_tx_end_streamed(f, whole);
+    if (m && f->hold_len && !f->ev.overflow_bytes)
+        memo_store(m, f, key);
+    hold_release(f);
+}
+
+static void file_tx_end_streamed(struct file_tx *f, int whole)
+{
     f->ended = 1;
     if ((f->ev.enc == FILE_ENC_GZIP || f->ev.enc == FILE_ENC_DEFLATE) && f->zs == Z_NONE &&
         f->zhdr_len)
@@ -354,6 +666,7 @@ void file_tx_free(struct file_tx *f)
 {
     if (!f)
         return;
+    hold_release(f);
     for (int i = 0; i < 3; i++)
         EVP_MD_CTX_free(f->md[i]);
     if (f->z) {

@@ -104,6 +104,13 @@ void file_tx_emit(struct file_tx *f, struct app_ctx *ctx);
 void file_tx_free(struct file_tx *f);
 
 /*
+ * Empties the calling thread's body memo (see files.c) and frees its memory
+ * (tests, fuzzers: each input from the same state). Files still open keep
+ * their held bytes.
+ */
+void file_memo_clear(void);
+
+/*
  * The true type of a file from its first len bytes (borrowed), as far as
  * they tell: PE (exe vs dll from IMAGE_FILE_DLL when the PE header is among
  * them), ELF, ZIP (and OOXML, JAR), gzip, bzip2, xz, 7z, RAR, CAB, OLE2

@@ -117,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!ready)
         setup();
+    file_memo_clear(); /* each input starts from the same state */
     struct rd r = rd_make(data, size);
     uint8_t mode = rd_u8(&r);
     if (!rd_ok(&r))
