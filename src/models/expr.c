@@ -740,7 +740,8 @@ static int mem_icase_find(const char *h, size_t hn, const char *n, size_t nn)
     return 0;
 }
 
-static struct value call(const struct expr *e, const struct expr_resolver *r)
+__attribute__((noinline)) static struct value call(const struct expr *e,
+                                                   const struct expr_resolver *r)
 {
     struct value a = e->nargs > 0 ? expr_eval(e->args[0], r) : vmissing;
     switch (e->fn) {
