@@ -3,6 +3,8 @@
  */
 #include "event/event.h"
 
+#include <string.h>
+
 #include "flow/flow.h"
 #include "util/json.h"
 
@@ -40,17 +42,19 @@ void event_emit(const struct event_bus *bus, const struct event *ev)
 void event_to_json(const struct event *ev, struct jbuf *jb)
 {
     jb_obj_open(jb);
-    jb_kstr(jb, "type", event_type_name(ev->type));
+    /* the type name, uid and addresses are the program's own text: no escaping needed */
+    const char *type = event_type_name(ev->type);
+    jb_kstr_plain(jb, "type", type, strlen(type));
     jb_kts(jb, "ts", ev->ts);
     const struct flow *f = ev->flow;
     if (f) {
         char a[ADDR_STRLEN];
-        jb_kstr(jb, "uid", f->uid);
+        jb_kstr_plain(jb, "uid", f->uid, strlen(f->uid));
         size_t n = addr_format(&f->orig_h, a);
-        jb_kstrn(jb, "id.orig_h", a, n);
+        jb_kstr_plain(jb, "id.orig_h", a, n);
         jb_ku64(jb, "id.orig_p", f->orig_p);
         n = addr_format(&f->resp_h, a);
-        jb_kstrn(jb, "id.resp_h", a, n);
+        jb_kstr_plain(jb, "id.resp_h", a, n);
         jb_ku64(jb, "id.resp_p", f->resp_p);
     }
     if (ev->fields_json)

@@ -26,7 +26,8 @@ static void conn_fields_json(const struct event *ev, struct jbuf *jb)
 {
     const struct flow *f = ev->flow;
     const struct conn_event *ce = ev->body;
-    jb_kstr(jb, "proto", proto_name(f->proto));
+    const char *pn = proto_name(f->proto);
+    jb_kstr_plain(jb, "proto", pn, strlen(pn)); /* own names, history letters: no escaping */
     if (f->proto != IPPROTO_TCP_ && f->proto != IPPROTO_UDP_ && f->proto != IPPROTO_ICMP_ &&
         f->proto != IPPROTO_ICMPV6_)
         jb_ku64(jb, "ip_proto", f->proto);
@@ -40,13 +41,14 @@ static void conn_fields_json(const struct event *ev, struct jbuf *jb)
     jb_kts(jb, "duration", f->last_ts - f->first_ts); /* seconds with 6 decimals, as ts */
     jb_ku64(jb, "orig_bytes", flow_payload_bytes(f, 0));
     jb_ku64(jb, "resp_bytes", flow_payload_bytes(f, 1));
-    jb_kstr(jb, "conn_state", flow_conn_state(f));
+    const char *cs = flow_conn_state(f);
+    jb_kstr_plain(jb, "conn_state", cs, strlen(cs));
     if (ce->internal) {
         jb_kbool(jb, "local_orig", cidr_set_contains(ce->internal, &f->orig_h));
         jb_kbool(jb, "local_resp", cidr_set_contains(ce->internal, &f->resp_h));
     }
     jb_ku64(jb, "missed_bytes", app_missed_bytes(f));
-    jb_kstrn(jb, "history", f->history, f->hist_len);
+    jb_kstr_plain(jb, "history", f->history, f->hist_len);
     jb_ku64(jb, "orig_pkts", f->dir[0].pkts);
     jb_ku64(jb, "orig_ip_bytes", f->dir[0].ip_bytes);
     jb_ku64(jb, "resp_pkts", f->dir[1].pkts);

@@ -8,10 +8,9 @@
 
 #include "util/log.h"
 
-static void jb_grow(struct jbuf *jb, size_t extra)
+/* Out of line: the buffer reaches its working size after the first few events. */
+static __attribute__((noinline)) void jb_grow_slow(struct jbuf *jb, size_t extra)
 {
-    if (jb->len + extra <= jb->cap)
-        return;
     size_t ncap = jb->cap ? jb->cap : 1024;
     while (ncap < jb->len + extra)
         ncap *= 2;
@@ -20,6 +19,12 @@ static void jb_grow(struct jbuf *jb, size_t extra)
         die_oom();
     jb->buf = nb;
     jb->cap = ncap;
+}
+
+static inline void jb_grow(struct jbuf *jb, size_t extra)
+{
+    if (__builtin_expect(extra > jb->cap - jb->len, 0)) /* len <= cap always */
+        jb_grow_slow(jb, extra);
 }
 
 static inline void put(struct jbuf *jb, const char *s, size_t n)
@@ -214,17 +219,24 @@ void jb_arr_close(struct jbuf *jb)
     nest_close(jb, ']');
 }
 
-void jb_key(struct jbuf *jb, const char *key)
+void jb_keyn(struct jbuf *jb, const char *key, size_t n)
 {
     if (jb->rec) {
         jb->rec->pending_key = key;
         jb->rec->in_array = 0;
         return;
     }
-    sep(jb);
-    putc1(jb, '"');
-    put(jb, key, strlen(key));
-    put(jb, "\":", 2);
+    /* one reservation: comma, quotes, colon */
+    jb_grow(jb, n + 4);
+    char *o = jb->buf + jb->len;
+    if (jb->need_comma[jb->depth])
+        *o++ = ',';
+    *o++ = '"';
+    memcpy(o, key, n);
+    o += n;
+    *o++ = '"';
+    *o++ = ':';
+    jb->len = (size_t)(o - jb->buf);
     /* the value that follows must not write a comma */
     jb->need_comma[jb->depth] = 0;
 }
@@ -274,8 +286,13 @@ static void put_escaped(struct jbuf *jb, const unsigned char *s, size_t n)
     while (i < n) {
         unsigned char c = s[i];
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            i++;
+            /* a run of bytes written as they are: one copy */
+            size_t j = i + 1;
+            while (j < n && s[j] >= 0x20 && s[j] < 0x7f && s[j] != '"' && s[j] != '\\')
+                j++;
+            memcpy(o, s + i, j - i);
+            o += j - i;
+            i = j;
             continue;
         }
         if (c < 0x80) {
@@ -325,6 +342,24 @@ void jb_strn(struct jbuf *jb, const void *s, size_t n)
     }
     sep(jb);
     put_escaped(jb, s, n);
+}
+
+void jb_strn_plain(struct jbuf *jb, const char *s, size_t n)
+{
+    if (jb->rec) {
+        rec_str(jb, s, n);
+        return;
+    }
+    jb_grow(jb, n + 3);
+    char *o = jb->buf + jb->len;
+    if (jb->need_comma[jb->depth])
+        *o++ = ',';
+    jb->need_comma[jb->depth] = 1;
+    *o++ = '"';
+    memcpy(o, s, n);
+    o += n;
+    *o++ = '"';
+    jb->len = (size_t)(o - jb->buf);
 }
 
 void jb_str(struct jbuf *jb, const char *s)
@@ -431,42 +466,6 @@ void jb_null(struct jbuf *jb)
     }
     sep(jb);
     put(jb, "null", 4);
-}
-
-void jb_kstr(struct jbuf *jb, const char *key, const char *s)
-{
-    jb_key(jb, key);
-    jb_str(jb, s);
-}
-
-void jb_kstrn(struct jbuf *jb, const char *key, const void *s, size_t n)
-{
-    jb_key(jb, key);
-    jb_strn(jb, s, n);
-}
-
-void jb_ku64(struct jbuf *jb, const char *key, uint64_t v)
-{
-    jb_key(jb, key);
-    jb_u64(jb, v);
-}
-
-void jb_ki64(struct jbuf *jb, const char *key, int64_t v)
-{
-    jb_key(jb, key);
-    jb_i64(jb, v);
-}
-
-void jb_kbool(struct jbuf *jb, const char *key, int v)
-{
-    jb_key(jb, key);
-    jb_bool(jb, v);
-}
-
-void jb_kts(struct jbuf *jb, const char *key, int64_t us)
-{
-    jb_key(jb, key);
-    jb_ts(jb, us);
 }
 
 void jb_raw(struct jbuf *jb, const char *s, size_t n)

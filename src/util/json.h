@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define JB_MAX_DEPTH 16
 
@@ -80,12 +81,27 @@ void jb_obj_open(struct jbuf *jb);
 void jb_obj_close(struct jbuf *jb);
 void jb_arr_open(struct jbuf *jb);
 void jb_arr_close(struct jbuf *jb);
-/* Writes "key": (with a comma first when needed); the value follows. */
-void jb_key(struct jbuf *jb, const char *key);
+/*
+ * Writes "key": (with a comma first when needed); the value follows. key
+ * (borrowed; kept as is in capture mode) must need no JSON escaping. The
+ * jb_k*() helpers below are inline so that the length of a literal key is
+ * known when compiling (no strlen per key written).
+ */
+void jb_keyn(struct jbuf *jb, const char *key, size_t n);
+static inline void jb_key(struct jbuf *jb, const char *key)
+{
+    jb_keyn(jb, key, strlen(key));
+}
 
 /* Values: as an array element, or after jb_key. */
 void jb_str(struct jbuf *jb, const char *s);
 void jb_strn(struct jbuf *jb, const void *s, size_t n);
+/*
+ * A string the caller knows needs no escaping (printable ASCII without '"'
+ * or '\\': uids, addresses, hex digests, the program's own names), written
+ * with one copy. Anything else must go through jb_str/jb_strn.
+ */
+void jb_strn_plain(struct jbuf *jb, const char *s, size_t n);
 void jb_u64(struct jbuf *jb, uint64_t v);
 void jb_i64(struct jbuf *jb, int64_t v);
 /* Fixed-point with the given number of decimals (0..9). */
@@ -96,12 +112,42 @@ void jb_null(struct jbuf *jb);
 void jb_ts(struct jbuf *jb, int64_t us);
 
 /* key + value in one call. */
-void jb_kstr(struct jbuf *jb, const char *key, const char *s);
-void jb_kstrn(struct jbuf *jb, const char *key, const void *s, size_t n);
-void jb_ku64(struct jbuf *jb, const char *key, uint64_t v);
-void jb_ki64(struct jbuf *jb, const char *key, int64_t v);
-void jb_kbool(struct jbuf *jb, const char *key, int v);
-void jb_kts(struct jbuf *jb, const char *key, int64_t us);
+static inline void jb_kstr(struct jbuf *jb, const char *key, const char *s)
+{
+    jb_key(jb, key);
+    jb_str(jb, s);
+}
+static inline void jb_kstrn(struct jbuf *jb, const char *key, const void *s, size_t n)
+{
+    jb_key(jb, key);
+    jb_strn(jb, s, n);
+}
+/* key + a string that needs no escaping (see jb_strn_plain). */
+static inline void jb_kstr_plain(struct jbuf *jb, const char *key, const char *s, size_t n)
+{
+    jb_key(jb, key);
+    jb_strn_plain(jb, s, n);
+}
+static inline void jb_ku64(struct jbuf *jb, const char *key, uint64_t v)
+{
+    jb_key(jb, key);
+    jb_u64(jb, v);
+}
+static inline void jb_ki64(struct jbuf *jb, const char *key, int64_t v)
+{
+    jb_key(jb, key);
+    jb_i64(jb, v);
+}
+static inline void jb_kbool(struct jbuf *jb, const char *key, int v)
+{
+    jb_key(jb, key);
+    jb_bool(jb, v);
+}
+static inline void jb_kts(struct jbuf *jb, const char *key, int64_t us)
+{
+    jb_key(jb, key);
+    jb_ts(jb, us);
+}
 
 /* Appends raw text (must already be valid JSON in context). */
 void jb_raw(struct jbuf *jb, const char *s, size_t n);
