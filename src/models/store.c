@@ -16,6 +16,8 @@
 #include "models/engine_int.h"
 #include "util/log.h"
 
+#define STORE_KEEP_BREACHES 500000 /* breach rows kept in the state (about 500 B each) */
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS breaches(id INTEGER PRIMARY KEY, ts INTEGER, device TEXT,"
     " model TEXT, score INTEGER, stage TEXT, endpoint TEXT, hostname TEXT, reason TEXT,"
@@ -106,6 +108,17 @@ int engine_save(const struct engine *e, const char *path, char *err, size_t errl
             goto out;
         sqlite3_reset(st);
     }
+    /*
+     * The history is bounded: the newest STORE_KEEP_BREACHES rows are kept.
+     * The threat of older breaches has long decayed (half-life 24 h), but a
+     * state that pruned starts its incidents from the rows it kept.
+     */
+    char prune[160];
+    snprintf(prune, sizeof(prune),
+             "DELETE FROM breaches WHERE id <= (SELECT max(id) FROM breaches) - %d",
+             STORE_KEEP_BREACHES);
+    if (sqlite3_exec(db, prune, NULL, NULL, NULL) != SQLITE_OK)
+        goto out;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto out;
     rc = 0;

@@ -15,6 +15,7 @@
 #include "web/web.h"
 
 #define COMMIT_EVERY 500
+#define VERDICTS_KEEP 500000 /* messages kept in the log (about 2 KB each) */
 
 struct web_verdicts {
     sqlite3 *db;
@@ -109,6 +110,15 @@ int web_verdicts_close(struct web_verdicts *v, char *err, size_t errlen)
         return 0;
     int rc = 0;
     if (v->pending && sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(v->db));
+        rc = -1;
+    }
+    /* the log is bounded: the newest VERDICTS_KEEP messages */
+    char prune[160];
+    snprintf(prune, sizeof(prune),
+             "DELETE FROM email_verdicts WHERE id <= (SELECT max(id) FROM email_verdicts) - %d",
+             VERDICTS_KEEP);
+    if (rc == 0 && sqlite3_exec(v->db, prune, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(v->db));
         rc = -1;
     }
