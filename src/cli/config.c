@@ -18,6 +18,31 @@
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_MAX_ENTRIES 128
 
+/*
+ * The argument vector a configuration file built and the strings it holds:
+ * getopt's results point into them until exit, when they are released (so
+ * that a leak checker finds nothing).
+ */
+static char **cfg_argv;
+static char **cfg_owned;
+static int cfg_nowned;
+
+static void cfg_release(void)
+{
+    for (int i = 0; i < cfg_nowned; i++)
+        free(cfg_owned[i]);
+    free(cfg_owned);
+    free(cfg_argv);
+    cfg_owned = cfg_argv = NULL;
+    cfg_nowned = 0;
+}
+
+static char *cfg_keep(char *s)
+{
+    cfg_owned[cfg_nowned++] = s;
+    return s;
+}
+
 static char *trim(char *s)
 {
     while (*s == ' ' || *s == '\t')
@@ -63,6 +88,13 @@ int cli_apply_config(int *argc, char ***argv, const struct option *opts)
         return -1;
     }
     char **nv = xcalloc((size_t)*argc + 2 * CONFIG_MAX_ENTRIES + 1, sizeof(char *));
+    cfg_release(); /* a second --config (tests call this more than once) */
+    cfg_owned = xcalloc(2 * CONFIG_MAX_ENTRIES + 2, sizeof(char *));
+    static int registered;
+    if (!registered) {
+        atexit(cfg_release);
+        registered = 1;
+    }
     int nc = 0;
     nv[nc++] = (*argv)[0];
     char line[CONFIG_LINE_MAX];
@@ -109,22 +141,24 @@ int cli_apply_config(int *argc, char ***argv, const struct option *opts)
             break;
         }
         size_t kl = strlen(key) + 3;
-        char *flag = xmalloc(kl);
+        char *flag = cfg_keep(xmalloc(kl));
         snprintf(flag, kl, "--%s", key);
         nv[nc++] = flag;
         if (o->has_arg == required_argument)
-            nv[nc++] = xstrdup(val);
+            nv[nc++] = cfg_keep(xstrdup(val));
     }
     fclose(f);
     if (rc < 0) {
         free(nv);
+        cfg_release();
         return -1;
     }
     for (int i = 1; i < *argc; i++)
         if (i < at || i >= at + drop)
             nv[nc++] = (*argv)[i];
     nv[nc] = NULL;
-    /* the strings live until exit: the options point into them */
+    /* the strings live until exit (cfg_release): the options point into them */
+    cfg_argv = nv;
     *argc = nc;
     *argv = nv;
     return 0;
