@@ -81,6 +81,7 @@
 #include "event/event.h"
 #include "flow/flow.h"
 #include "proto/proto.h"
+#include "util/hash.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/rd.h"
@@ -1091,6 +1092,194 @@ static void ch_ja4(struct tls_state *st, uint16_t legacy, struct rd ciphers, str
     snprintf(st->ev.ja4, sizeof(st->ev.ja4), "%s_%s_%s", a, hb, hc);
 }
 
+/*
+ * The fingerprint cache
+ * ---------------------
+ * JA3 and JA4 depend only on a few fields of a ClientHello: the version,
+ * the cipher list, the sequence of extension types, the bodies of
+ * supported_groups, ec_point_formats, signature_algorithms and
+ * supported_versions, the first ALPN protocol, whether there is an SNI, and
+ * QUIC or not. A client program sends the same such fields on every
+ * connection (that is what makes JA3/JA4 fingerprints), while its random,
+ * session id and key shares differ. So the fields are laid out in a key and
+ * the strings computed for an earlier identical key are reused: no string
+ * building, sorting or MD5/SHA-256 per hello. The whole key is compared
+ * (never a hash alone), so a reused answer is exactly what computing it
+ * would give.
+ *
+ * Bounds, per thread: JA_CACHE_SETS sets of JA_CACHE_WAYS entries, least
+ * recently used replaced; keys longer than JA_KEY_MAX bytes are not cached;
+ * an entry is at most JA_KEY_MAX + TLS_JA3_STRING_MAX + 100 bytes (a few
+ * hundred in practice), so at most 512 entries, about 9 MB in the worst
+ * case.
+ */
+#define JA_CACHE_SETS 128
+#define JA_CACHE_WAYS 4
+#define JA_KEY_MAX 2048
+
+struct ja_entry {
+    uint64_t last_use;
+    size_t key_len;
+    uint8_t *key;     /* owned */
+    char ja3[33];
+    char *ja3_string; /* owned, as keep_string made it */
+    char ja4[40];
+};
+
+struct ja_cache {
+    struct ja_entry *e[JA_CACHE_SETS][JA_CACHE_WAYS]; /* owned, or NULL */
+    uint64_t clock;
+};
+
+static _Thread_local struct ja_cache *ja_cache;
+
+void tls_cache_clear(void)
+{
+    struct ja_cache *c = ja_cache;
+    if (!c)
+        return;
+    for (size_t i = 0; i < JA_CACHE_SETS; i++)
+        for (size_t w = 0; w < JA_CACHE_WAYS; w++)
+            if (c->e[i][w]) {
+                free(c->e[i][w]->key);
+                free(c->e[i][w]->ja3_string);
+                free(c->e[i][w]);
+            }
+    free(c);
+    ja_cache = NULL;
+}
+
+/* Appends a flag, a length and the bytes of r (when have) to the key k; 0 if it would overflow. */
+static int ja_key_put(uint8_t *k, size_t *n, int have, struct rd r)
+{
+    size_t len = have ? rd_left(&r) : 0;
+    if (len > JA_KEY_MAX - 3 - *n)
+        return 0;
+    k[(*n)++] = (uint8_t)!!have;
+    k[(*n)++] = (uint8_t)(len >> 8);
+    k[(*n)++] = (uint8_t)len;
+    if (len)
+        memcpy(k + *n, r.p, len);
+    *n += len;
+    return 1;
+}
+
+/*
+ * The cache key of a hello's fingerprint inputs (see above) into k
+ * (JA_KEY_MAX bytes); its length, or 0 if it does not fit.
+ */
+static size_t ja_key(const struct tls_state *st, uint16_t version, struct rd ciphers,
+                     struct rd exts, const struct ch_ext *x, uint8_t *k)
+{
+    size_t n = 0;
+    k[n++] = (uint8_t)!!st->ev.quic;
+    k[n++] = (uint8_t)(version >> 8);
+    k[n++] = (uint8_t)version;
+    k[n++] = (uint8_t)!!x->have_sni;
+    k[n++] = (uint8_t)(x->n_ext > 255 ? 255 : x->n_ext);
+    k[n++] = (uint8_t)(x->n_ext_hash > 255 ? 255 : x->n_ext_hash);
+    if (x->n_ext > 255 || x->n_ext_hash > 255)
+        return 0;
+    if (!ja_key_put(k, &n, 1, ciphers))
+        return 0;
+    /* the extension types as ch_ja3/ch_ja4 walk them (bodies left out) */
+    size_t at = n;
+    n += 2;
+    while (rd_left(&exts) >= 4) {
+        uint16_t type = rd_be16(&exts);
+        uint16_t len = rd_be16(&exts);
+        rd_skip(&exts, len);
+        if (!rd_ok(&exts))
+            break;
+        if (n + 2 > JA_KEY_MAX)
+            return 0;
+        k[n++] = (uint8_t)(type >> 8);
+        k[n++] = (uint8_t)type;
+    }
+    size_t tl = n - at - 2;
+    k[at] = (uint8_t)(tl >> 8);
+    k[at + 1] = (uint8_t)tl;
+    if (!ja_key_put(k, &n, x->have_groups, x->groups) ||
+        !ja_key_put(k, &n, x->have_points, x->points) ||
+        !ja_key_put(k, &n, x->have_sigalgs, x->sigalgs) ||
+        !ja_key_put(k, &n, x->have_versions, x->versions) ||
+        !ja_key_put(k, &n, x->have_alpn, x->alpn_first))
+        return 0;
+    return n;
+}
+
+static size_t ja_set(const uint8_t *k, size_t n)
+{
+    return (size_t)(hash_bytes(k, n, 0x6a6133ULL) % JA_CACHE_SETS);
+}
+
+static struct ja_entry *ja_find(const uint8_t *k, size_t n)
+{
+    struct ja_cache *c = ja_cache;
+    if (!c)
+        return NULL;
+    struct ja_entry **set = c->e[ja_set(k, n)];
+    for (size_t w = 0; w < JA_CACHE_WAYS; w++)
+        if (set[w] && set[w]->key_len == n && memcmp(set[w]->key, k, n) == 0) {
+            set[w]->last_use = ++c->clock;
+            return set[w];
+        }
+    return NULL;
+}
+
+/* Keeps the fingerprints just computed into st->ev under the key k (borrowed, copied). */
+static void ja_store(const uint8_t *k, size_t n, const struct tls_state *st)
+{
+    if (!ja_cache)
+        ja_cache = xcalloc(1, sizeof(*ja_cache));
+    struct ja_cache *c = ja_cache;
+    struct ja_entry **set = c->e[ja_set(k, n)];
+    size_t victim = 0;
+    for (size_t w = 0; w < JA_CACHE_WAYS; w++) {
+        if (!set[w]) {
+            victim = w;
+            break;
+        }
+        if (set[w]->last_use < set[victim]->last_use)
+            victim = w;
+    }
+    struct ja_entry *e = set[victim];
+    if (e) {
+        free(e->key);
+        free(e->ja3_string);
+    } else {
+        e = set[victim] = xmalloc(sizeof(*e));
+    }
+    e->last_use = ++c->clock;
+    e->key_len = n;
+    e->key = xmalloc(n);
+    memcpy(e->key, k, n);
+    memcpy(e->ja3, st->ev.ja3, sizeof(e->ja3));
+    e->ja3_string = xstrdup(st->ja3_string ? st->ja3_string : "");
+    memcpy(e->ja4, st->ev.ja4, sizeof(e->ja4));
+}
+
+/* JA3 and JA4 of a hello, from the cache or computed (and then cached). */
+static void ch_fingerprints(struct tls_state *st, uint16_t version, struct rd ciphers,
+                            struct rd exts, const struct ch_ext *x)
+{
+    uint8_t k[JA_KEY_MAX];
+    size_t n = ja_key(st, version, ciphers, exts, x, k);
+    const struct ja_entry *e = n ? ja_find(k, n) : NULL;
+    if (e) {
+        memcpy(st->ev.ja3, e->ja3, sizeof(e->ja3));
+        free(st->ja3_string);
+        st->ja3_string = xstrdup(e->ja3_string);
+        st->ev.ja3_string = st->ja3_string;
+        memcpy(st->ev.ja4, e->ja4, sizeof(e->ja4));
+        return;
+    }
+    ch_ja3(st, version, ciphers, exts, x);
+    ch_ja4(st, version, ciphers, exts, x);
+    if (n)
+        ja_store(k, n, st);
+}
+
 static void parse_client_hello(struct tls_state *st, struct rd r)
 {
     struct tls_event *ev = &st->ev;
@@ -1136,8 +1325,7 @@ static void parse_client_hello(struct tls_state *st, struct rd r)
                 ev->client_max_version = c;
         }
     }
-    ch_ja3(st, version, ciphers, exts, &x);
-    ch_ja4(st, version, ciphers, exts, &x);
+    ch_fingerprints(st, version, ciphers, exts, &x);
 }
 
 /* SSL 2.0 CLIENT-HELLO (msg type 1, version): no extensions, so no fingerprints. */

@@ -87,6 +87,13 @@ const char *tls_cipher_name(uint16_t suite);
 /* The name of a named group / curve ("x25519", "secp256r1"), or NULL. */
 const char *tls_group_name(uint16_t group);
 
+/*
+ * Empties the calling thread's fingerprint cache
+ * (tls.c) and frees its memory (tests, fuzzers: each input from the same
+ * state).
+ */
+void tls_cache_clear(void);
+
 /* 1 if v is a GREASE value (RFC 8701: 0x0a0a, 0x1a1a, ... 0xfafa). */
 static inline int tls_is_grease(uint16_t v)
 {

@@ -107,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ready)
         setup();
     x509_cache_clear(); /* each input starts from the same state */
+    tls_cache_clear();
     struct flow f;
     memset(&f, 0, sizeof(f));
     f.proto = size && (data[0] & 8) ? IPPROTO_UDP_ : IPPROTO_TCP_;
