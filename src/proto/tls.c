@@ -1133,8 +1133,51 @@ struct ja_cache {
 
 static _Thread_local struct ja_cache *ja_cache;
 
+/*
+ * Whether a certificate is valid for a host name, memoised per thread:
+ * X509_check_host walks the SAN list (and the subject) on every call, and
+ * the same server certificate is checked against the same SNI connection
+ * after connection. Keyed by the certificate's SHA-256 fingerprint and the
+ * whole host name (both compared in full). HOST_MEMO_SLOTS entries (about
+ * 330 bytes each, 84 KB), direct-mapped: a new pair replaces the old one in
+ * its slot.
+ */
+#define HOST_MEMO_SLOTS 256
+
+struct host_memo {
+    char fp[X509_FP_HEX]; /* "" while the slot is empty */
+    char host[TLS_NAME_MAX];
+    size_t host_len;
+    int result;
+};
+
+static _Thread_local struct host_memo *host_memo;
+
+/* x509_matches_host(xe, host) == 1, memoised by xe's fingerprint and host (borrowed). */
+static int cert_matches_host(const struct x509_event *xe, const char *host, size_t host_len)
+{
+    if (host_len >= TLS_NAME_MAX || !xe->fingerprint[0])
+        return x509_matches_host(xe, host, host_len) == 1;
+    if (!host_memo)
+        host_memo = xcalloc(HOST_MEMO_SLOTS, sizeof(*host_memo));
+    uint64_t h = hash_bytes(xe->fingerprint, X509_FP_HEX - 1, 0x686f7374ULL);
+    h = hash_bytes(host, host_len, h);
+    struct host_memo *m = &host_memo[h % HOST_MEMO_SLOTS];
+    if (m->host_len == host_len && memcmp(m->fp, xe->fingerprint, X509_FP_HEX) == 0 &&
+        memcmp(m->host, host, host_len) == 0)
+        return m->result;
+    int r = x509_matches_host(xe, host, host_len) == 1;
+    memcpy(m->fp, xe->fingerprint, X509_FP_HEX);
+    memcpy(m->host, host, host_len);
+    m->host_len = host_len;
+    m->result = r;
+    return r;
+}
+
 void tls_cache_clear(void)
 {
+    free(host_memo);
+    host_memo = NULL;
     struct ja_cache *c = ja_cache;
     if (!c)
         return;
@@ -1512,8 +1555,8 @@ static void parse_certificate(struct tls_state *st, struct app_ctx *ctx, int dir
                     st->ev.cert_expired = xe.expired;
                     st->ev.cert_not_yet_valid = xe.not_yet_valid;
                     if (st->ev.server_name_len)
-                        st->ev.sni_matches_cert = x509_matches_host(
-                            &xe, st->ev.server_name, st->ev.server_name_len) == 1;
+                        st->ev.sni_matches_cert = cert_matches_host(
+                            &xe, st->ev.server_name, st->ev.server_name_len);
                 }
             }
             x509_event_release(&xe);

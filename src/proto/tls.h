@@ -88,8 +88,8 @@ const char *tls_cipher_name(uint16_t suite);
 const char *tls_group_name(uint16_t group);
 
 /*
- * Empties the calling thread's fingerprint cache
- * (tls.c) and frees its memory (tests, fuzzers: each input from the same
+ * Empties the calling thread's fingerprint and certificate-name caches
+ * (tls.c) and frees their memory (tests, fuzzers: each input from the same
  * state).
  */
 void tls_cache_clear(void);

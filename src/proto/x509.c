@@ -56,6 +56,7 @@
 #include <openssl/x509v3.h>
 
 #include "event/event.h"
+#include "util/hash.h"
 #include "util/json.h"
 
 void x509_hex(const uint8_t *p, size_t n, char *out)
@@ -274,21 +275,27 @@ static int parse_der(const uint8_t *der, size_t len, struct x509_event *ev)
 }
 
 /*
- * A cache of parsed certificates, keyed by the SHA-256 of their DER: the
- * same certificates come back in connection after connection (a beacon's
- * C2, a CDN), and d2i_X509 costs hundreds of microseconds in OpenSSL 3.
- * X509_CACHE_SETS sets of X509_CACHE_WAYS entries, least recently used
- * replaced; an entry (about 9 KB) is allocated when first filled, so the
- * cache holds at most 512 certificates, about 4.5 MB. One cache per
- * thread: parsers on different threads never share it.
+ * A cache of parsed certificates, keyed by their DER bytes: the same
+ * certificates come back in connection after connection (a beacon's C2, a
+ * CDN), and d2i_X509 costs hundreds of microseconds in OpenSSL 3. The set
+ * is chosen by a cheap hash of the length and the first and last bytes
+ * (the signature); a hit needs the whole DER to be equal (memcmp), so a
+ * hit gives exactly what parsing would, without even the SHA-256 of the
+ * fingerprint (kept in the entry). X509_CACHE_SETS sets of X509_CACHE_WAYS
+ * entries, least recently used replaced; an entry (about 9 KB plus its DER,
+ * at most X509_CACHE_DER_MAX: larger certificates are not cached) is
+ * allocated when first filled, so the cache holds at most 512
+ * certificates, at most about 13 MB (4.5 MB plus typically 1-2 KB of DER
+ * each). One cache per thread: parsers on different threads never share it.
  */
 #define X509_CACHE_SETS 128
 #define X509_CACHE_WAYS 4
+#define X509_CACHE_DER_MAX (16u * 1024)
 
 struct x509_cache_entry {
     size_t len;
     uint64_t last_use;
-    uint8_t md[32];
+    uint8_t *der;         /* owned: len bytes */
     struct x509_event ev; /* owned: SAN lists and the X509 */
 };
 
@@ -330,39 +337,45 @@ void x509_cache_clear(void)
         for (size_t w = 0; w < X509_CACHE_WAYS; w++)
             if (c->e[i][w]) {
                 x509_event_release(&c->e[i][w]->ev);
+                free(c->e[i][w]->der);
                 free(c->e[i][w]);
             }
     free(c);
     x509_cache = NULL;
 }
 
-static size_t cache_set(const uint8_t md[32])
+static size_t cache_set(const uint8_t *der, size_t len)
 {
-    return ((size_t)md[0] | (size_t)md[1] << 8) % X509_CACHE_SETS;
+    size_t k = len < 64 ? len : 64;
+    uint64_t h = hash_bytes(der, k, (uint64_t)len);
+    h = hash_bytes(der + len - k, k, h);
+    return (size_t)(h % X509_CACHE_SETS);
 }
 
-/* The cached entry for this DER digest and length, or NULL. */
-static struct x509_cache_entry *cache_find(const uint8_t md[32], size_t len)
+/* The cached entry for exactly these DER bytes (borrowed), or NULL. */
+static struct x509_cache_entry *cache_find(const uint8_t *der, size_t len)
 {
     struct x509_cache *c = x509_cache;
     if (!c)
         return NULL;
-    struct x509_cache_entry **set = c->e[cache_set(md)];
+    struct x509_cache_entry **set = c->e[cache_set(der, len)];
     for (size_t w = 0; w < X509_CACHE_WAYS; w++)
-        if (set[w] && set[w]->len == len && memcmp(set[w]->md, md, 32) == 0) {
+        if (set[w] && set[w]->len == len && memcmp(set[w]->der, der, len) == 0) {
             set[w]->last_use = ++c->clock;
             return set[w];
         }
     return NULL;
 }
 
-/* Keeps a copy of ev (borrowed) under its digest, replacing the least recently used entry. */
-static void cache_store(const uint8_t md[32], size_t len, const struct x509_event *ev)
+/* Keeps a copy of ev (borrowed) under its DER (borrowed, copied), replacing the LRU entry. */
+static void cache_store(const uint8_t *der, size_t len, const struct x509_event *ev)
 {
+    if (len > X509_CACHE_DER_MAX)
+        return;
     if (!x509_cache)
         x509_cache = xcalloc(1, sizeof(*x509_cache));
     struct x509_cache *c = x509_cache;
-    struct x509_cache_entry **set = c->e[cache_set(md)];
+    struct x509_cache_entry **set = c->e[cache_set(der, len)];
     size_t victim = 0;
     for (size_t w = 0; w < X509_CACHE_WAYS; w++) {
         if (!set[w]) {
@@ -373,13 +386,16 @@ static void cache_store(const uint8_t md[32], size_t len, const struct x509_even
             victim = w;
     }
     struct x509_cache_entry *ce = set[victim];
-    if (ce)
+    if (ce) {
         x509_event_release(&ce->ev);
-    else
+        free(ce->der);
+    } else {
         ce = set[victim] = xmalloc(sizeof(*ce));
+    }
     ce->len = len;
     ce->last_use = ++c->clock;
-    memcpy(ce->md, md, 32);
+    ce->der = xmalloc(len);
+    memcpy(ce->der, der, len);
     event_copy(&ce->ev, ev);
 }
 
@@ -397,21 +413,21 @@ int x509_parse(const uint8_t *der, size_t len, int64_t now_us, struct x509_event
     ev->path_len = -1;
     if (len == 0 || len > INT32_MAX)
         return -1;
+    const struct x509_cache_entry *ce = cache_find(der, len);
+    if (ce) {
+        event_copy(ev, &ce->ev); /* the fingerprint too */
+        set_validity(ev, now_us);
+        return 0;
+    }
     uint8_t md[32];
     if (x509_digest(X509_MD_SHA256, der, len, md) < 0)
         return -1;
     x509_hex(md, 32, ev->fingerprint);
-    const struct x509_cache_entry *ce = cache_find(md, len);
-    if (ce) {
-        event_copy(ev, &ce->ev);
-        set_validity(ev, now_us);
-        return 0;
-    }
     if (parse_der(der, len, ev) < 0) {
         x509_event_release(ev);
         return -1;
     }
-    cache_store(md, len, ev);
+    cache_store(der, len, ev);
     set_validity(ev, now_us);
     return 0;
 }
