@@ -89,6 +89,9 @@ def main():
     out.append("CPU s: vigil = its user + system time; rspamd = every rspamd process (main, workers, "
                "controller, hs_helper; /proc) + rspamc. Wall-clock ratios are the target's; on a busy "
                "machine the CPU-second ratios are the steadier figure.")
+    if max(loads) > 1.5:
+        out.append(f"WARNING: the machine was busy (1-min load up to {max(loads):.2f} on {os.cpu_count()} CPUs): other "
+                   "processes competed, the figures are noisy; run again when it is idle.")
     out.append("")
     out.append("runs:")
     for r in rows:

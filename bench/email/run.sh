@@ -248,8 +248,10 @@ row() {
     cpu=$(awk -v c="$ccpu" -v d="$7" 'BEGIN { printf "%.2f", c + d }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$wall" "$cpu" "$ccpu" "$7" "$8" "$9" \
         "${10}" "${11}" >>"$RAW"
-    printf '  %-6s run %s: %7.3f s wall, %6.2f s CPU (client %.2f + server %.2f), %s msg/s (load before: %s)\n' \
-        "$1" "$2" "$wall" "$cpu" "$ccpu" "$7" "$(awk -v n="$NMSG" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')" "${11}"
+    local split=""
+    [ "$1" = vigil ] || split=" (rspamc $ccpu + rspamd $7)"
+    printf '  %-6s run %s: %7.3f s wall, %6.2f s CPU%s, %s msg/s (load before: %s)\n' \
+        "$1" "$2" "$wall" "$cpu" "$split" "$(awk -v n="$NMSG" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')" "${11}"
 }
 
 echo "bench/email: warm-up (page cache, then one pass of each tool)"
