@@ -55,15 +55,38 @@ void jb_init_capture(struct jbuf *jb, struct jfields *rec)
     rec->pending_key = NULL;
     rec->in_array = 0;
     rec->arena_used = 0;
-    memset(rec->index, 0, sizeof(rec->index));
+    rec->gen = (rec->gen + 1) & 0xffff;
+    if (rec->gen == 0) { /* wrapped: entries of an old capture could look current */
+        memset(rec->index, 0, sizeof(rec->index));
+        rec->gen = 1;
+    }
+}
+
+/* A hash of the n bytes of key, read eight at a time (keys are short). */
+static uint32_t key_hash(const char *key, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+    for (; n >= 8; key += 8, n -= 8) {
+        memcpy(&w, key, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, key, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h ^ (h >> 29));
 }
 
 uint32_t jf_hash(const char *key)
 {
-    uint32_t h = 2166136261u;
-    for (; *key; key++)
-        h = (h ^ (uint8_t)*key) * 16777619u;
-    return h;
+    return key_hash(key, strlen(key));
+}
+
+/* The field index + 1 an index entry holds, 0 when the entry is empty (or stale). */
+static inline unsigned entry_of(const struct jfields *f, size_t i)
+{
+    uint32_t x = f->index[i];
+    return x >> 16 == f->gen ? x & 0xffff : 0;
 }
 
 /*
@@ -71,23 +94,30 @@ uint32_t jf_hash(const char *key)
  * where it would go. Open addressing with linear probing; the table never
  * fills (JF_HASH > JF_MAX_FIELDS).
  */
-static size_t key_slot(const struct jfields *f, const char *key, uint32_t hash)
+static size_t key_slot(const struct jfields *f, const char *key, size_t n, uint32_t hash)
 {
     size_t i = hash & (JF_HASH - 1);
-    while (f->index[i] && strcmp(f->v[f->index[i] - 1].key, key) != 0)
-        i = (i + 1) & (JF_HASH - 1);
+    for (unsigned x; (x = entry_of(f, i)) != 0; i = (i + 1) & (JF_HASH - 1)) {
+        const struct jfield *e = &f->v[x - 1];
+        if (e->klen == n && memcmp(e->key, key, n) == 0)
+            break;
+    }
     return i;
 }
 
 const struct jfield *jf_get_hashed(const struct jfields *f, const char *key, uint32_t hash)
 {
-    size_t i = key_slot(f, key, hash);
-    return f->index[i] ? &f->v[f->index[i] - 1] : NULL;
+    size_t i = key_slot(f, key, strlen(key), hash);
+    unsigned x = entry_of(f, i);
+    return x ? &f->v[x - 1] : NULL;
 }
 
 const struct jfield *jf_get(const struct jfields *f, const char *key)
 {
-    return jf_get_hashed(f, key, jf_hash(key));
+    size_t n = strlen(key);
+    size_t i = key_slot(f, key, n, key_hash(key, n));
+    unsigned x = entry_of(f, i);
+    return x ? &f->v[x - 1] : NULL;
 }
 
 static struct jfield *rec_add(struct jbuf *jb, enum jf_type t)
@@ -102,14 +132,16 @@ static struct jfield *rec_add(struct jbuf *jb, enum jf_type t)
     f->s = NULL;
     f->n = 0;
     f->num = 0;
+    f->klen = (uint16_t)(r->pending_len < 0xffff ? r->pending_len : 0xffff);
     f->next = 0;
     f->tail = at;
     f->nvals = 1;
-    size_t slot = key_slot(r, f->key, jf_hash(f->key));
-    if (!r->index[slot]) {
-        r->index[slot] = (uint16_t)(at + 1);
+    size_t slot = key_slot(r, f->key, f->klen, key_hash(f->key, f->klen));
+    unsigned x = entry_of(r, slot);
+    if (!x) {
+        r->index[slot] = r->gen << 16 | (uint32_t)(at + 1);
     } else {
-        struct jfield *first = &r->v[r->index[slot] - 1];
+        struct jfield *first = &r->v[x - 1];
         r->v[first->tail].next = (uint16_t)(at + 1);
         first->tail = at;
         first->nvals++;
@@ -223,6 +255,7 @@ void jb_keyn(struct jbuf *jb, const char *key, size_t n)
 {
     if (jb->rec) {
         jb->rec->pending_key = key;
+        jb->rec->pending_len = n;
         jb->rec->in_array = 0;
         return;
     }

@@ -49,6 +49,7 @@ struct jfield {
     const char *s; /* JF_STR: NUL-terminated copy in the arena */
     size_t n;
     double num;    /* JF_NUM, and JF_BOOL as 0/1 */
+    uint16_t klen; /* strlen(key) */
     uint16_t next; /* index + 1 of the key's next value (multi-valued), 0 if none */
     uint16_t tail; /* on a key's first value: index of its last value */
     uint16_t nvals; /* on a key's first value: how many values the key has */
@@ -58,9 +59,16 @@ struct jfields {
     struct jfield v[JF_MAX_FIELDS];
     size_t n;
     const char *pending_key;
+    size_t pending_len;
     int in_array;
     size_t arena_used;
-    uint16_t index[JF_HASH]; /* by hash of the key: index + 1 of its first value, 0 if empty */
+    /*
+     * By hash of the key: (generation << 16) | (index + 1) of its first value.
+     * An entry of another generation is empty, so a new capture clears
+     * nothing (the index is wiped only when the 16-bit generation wraps).
+     */
+    uint32_t gen;
+    uint32_t index[JF_HASH];
     char arena[JF_ARENA];
 };
 
