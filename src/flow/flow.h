@@ -11,7 +11,9 @@
  * (history then starts with '^', as in Zeek).
  *
  * Bounds: at most flow_config.max_flows flows are tracked (memory grows in
- * chunks up to that, about 300 bytes a flow plus 8 bytes of hash bucket). When
+ * chunks up to that, about 300 bytes a flow plus up to 8 bytes of hash
+ * bucket: the bucket array doubles as the live flows do, up to twice
+ * max_flows, and is not shrunk). When
  * the table is full, the flow idle the longest is ended early ("evicted")
  * and counted. Timeouts run on packet time only.
  */
@@ -86,6 +88,7 @@ struct flow {
     struct flow_dir dir[2]; /* 0: from the originator, 1: from the responder */
     void *app;              /* owned by the application layer (proto/) */
     /* table bookkeeping */
+    uint32_t khash; /* key_hash() of key: bucket index and rehashing */
     uint32_t hnext;
     uint32_t lprev, lnext;
     uint8_t list;
