@@ -197,13 +197,44 @@ static void add_link(struct msg *m, const char *text, size_t tlen, const char *h
     m->n_links++;
 }
 
-/* Case-insensitive search for needle in [p, end). */
+/* ASCII case-insensitive equality of n bytes (the locale is C: strncasecmp is ASCII). */
+static int ci_eq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+/*
+ * Case-insensitive search for the ASCII needle in [p, end). Candidates are
+ * found with memchr on the needle's first byte (both cases of a letter; the
+ * nearer of the two next positions is kept for each), then the rest of the
+ * needle is compared: memchr's vector scan replaces a strncasecmp call at
+ * every byte. No read leaves [p, end).
+ */
 static const char *ci_find(const char *p, const char *end, const char *needle)
 {
     size_t n = strlen(needle);
-    for (; p + n <= end; p++)
-        if (!strncasecmp(p, needle, n))
-            return p;
+    if (p >= end || (size_t)(end - p) < n || n == 0)
+        return n == 0 && p <= end ? p : NULL;
+    const char *last = end - n; /* the last possible start */
+    unsigned char lo = (unsigned char)tolower((unsigned char)needle[0]);
+    unsigned char up = (unsigned char)toupper((unsigned char)needle[0]);
+    size_t span = (size_t)(last - p) + 1; /* starts are in [p, last] */
+    const char *nl = memchr(p, lo, span);
+    const char *nu = up != lo ? memchr(p, up, span) : NULL;
+    while (nl || nu) {
+        const char *c = !nu || (nl && nl < nu) ? nl : nu;
+        if (ci_eq(c + 1, needle + 1, n - 1))
+            return c;
+        const char *from = c + 1;
+        size_t left = from <= last ? (size_t)(last - from) + 1 : 0;
+        if (c == nl)
+            nl = left ? memchr(from, lo, left) : NULL;
+        else
+            nu = left ? memchr(from, up, left) : NULL;
+    }
     return NULL;
 }
 
