@@ -43,9 +43,13 @@ test-fast: build
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 
+# Every benchmark, each against the tool a user would otherwise run (bench/README.md).
 bench: deps build
 	@bash scripts/deps.sh --bench
 	bash bench/run.sh $(BUILD)/vigil
+	bash bench/life/run.sh $(BUILD)
+	bash bench/web/run.sh $(BUILD)
+	bash bench/email/run.sh $(BUILD)/vigil
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
