@@ -245,25 +245,20 @@ static void on_event(void *ctx, const struct event *ev)
     }
 }
 
-/* Rebuilds record i's captured fields in f (the replay's share of the cost). */
+/* Rebuilds record i's captured fields in f (the replay's share of the cost), as a capture does. */
 static void fields_of(size_t i, struct jfields *f)
 {
     const struct rec *r = &store.r[i];
-    f->n = 0;
-    f->arena_used = 0;
+    struct jbuf jb;
+    jb_init_capture(&jb, f);
     for (size_t k = 0; k < r->n; k++) {
         const struct rfield *x = &store.f[r->first + k];
-        struct jfield *y = &f->v[f->n++];
-        y->key = x->key;
-        y->type = (enum jf_type)x->type;
-        y->num = x->num;
-        y->s = NULL;
-        y->n = x->len;
-        if (x->type == JF_STR) {
-            char *d = f->arena + f->arena_used;
-            memcpy(d, store.s + x->off, x->len + 1);
-            f->arena_used += x->len + 1;
-            y->s = d;
+        jb_key(&jb, x->key);
+        switch ((enum jf_type)x->type) {
+        case JF_STR: jb_strn(&jb, store.s + x->off, x->len); break;
+        case JF_BOOL: jb_bool(&jb, x->num != 0); break;
+        case JF_NUM: jb_fixed(&jb, x->num, 6); break;
+        default: jb_null(&jb); break;
         }
     }
 }
