@@ -377,74 +377,78 @@ static void on_part(GMimeObject *parent, GMimeObject *part, gpointer data)
         g_object_unref(keep);
 }
 
-static char *header_join(GMimeObject *o, const char *name, int last_only)
+/* Appends v (cut at 4,096 bytes) and a newline to the string *out of *len bytes. */
+static void join_add(char **out, size_t *len, const char *v)
 {
-    GMimeHeaderList *hl = g_mime_object_get_header_list(o);
-    int n = hl ? g_mime_header_list_get_count(hl) : 0;
-    char *out = xstrdup("");
-    size_t len = 0;
-    for (int i = 0; i < n; i++) {
-        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-        if (strcasecmp(g_mime_header_get_name(h), name) != 0)
-            continue;
-        const char *v = g_mime_header_get_value(h);
-        if (!v)
-            continue;
-        size_t vl = strlen(v);
-        if (vl > 4096)
-            vl = 4096;
-        if (last_only)
-            len = 0;
-        out = xrealloc(out, len + vl + 2);
-        memcpy(out + len, v, vl);
-        len += vl;
-        out[len++] = '\n';
-        out[len] = '\0';
-    }
-    return out;
+    size_t vl = strnlen(v, 4096);
+    *out = xrealloc(*out, *len + vl + 2);
+    memcpy(*out + *len, v, vl);
+    *len += vl;
+    (*out)[(*len)++] = '\n';
+    (*out)[*len] = '\0';
 }
 
-/* "from HOST" of the earliest Received header. */
-static char *first_hop(GMimeObject *o)
+/* "from HOST" of a Received value (the earliest hop: the last header), lower-case. */
+static char *first_hop(const char *v)
 {
-    char *r = header_join(o, "Received", 1);
     char host[256] = "";
-    const char *p = r;
-    while (*p && isspace((unsigned char)*p))
+    const char *p = v ? v : "";
+    const char *end = p + strnlen(p, 4096); /* as much as header_join kept */
+    while (p < end && isspace((unsigned char)*p))
         p++;
-    if (!strncasecmp(p, "from", 4)) {
+    if ((size_t)(end - p) >= 4 && !strncasecmp(p, "from", 4)) {
         p += 4;
-        while (*p && isspace((unsigned char)*p))
+        while (p < end && isspace((unsigned char)*p))
             p++;
         size_t n = 0;
-        while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '(' && p[n] != ';' &&
+        while (p + n < end && !isspace((unsigned char)p[n]) && p[n] != '(' && p[n] != ';' &&
                n + 1 < sizeof(host)) {
             host[n] = (char)tolower((unsigned char)p[n]);
             n++;
         }
         host[n] = '\0';
     }
-    free(r);
     return xstrdup(host);
 }
 
-/* Every Received value, top first, each cut at RCV_MAX bytes (origin.c reads them). */
-static void received_all(struct msg *m, GMimeObject *o)
+/*
+ * One walk over the top-level headers: every Received value, top first, each
+ * cut at RCV_MAX bytes (origin.c reads them), the first hop from the last
+ * one, and the Authentication-Results values joined. A value is unfolded and
+ * decoded by GMime (g_mime_header_get_value) only for the names wanted.
+ */
+static void headers_walk(struct msg *m, GMimeObject *o)
 {
     GMimeHeaderList *hl = g_mime_object_get_header_list(o);
     int n = hl ? g_mime_header_list_get_count(hl) : 0;
-    for (int i = 0; i < n && m->n_received < MSG_MAX_RECEIVED; i++) {
+    const char *last_rcv = NULL;
+    char *ar = xstrdup("");
+    size_t ar_len = 0;
+    for (int i = 0; i < n; i++) {
         GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
         const char *name = g_mime_header_get_name(h);
-        const char *v = g_mime_header_get_value(h);
-        if (!name || !v || strcasecmp(name, "Received") != 0)
+        if (!name)
             continue;
-        size_t vl = strnlen(v, RCV_MAX);
-        char *c = xmalloc(vl + 1);
-        memcpy(c, v, vl);
-        c[vl] = '\0';
-        m->received[m->n_received++] = c;
+        if (!strcasecmp(name, "Received")) {
+            const char *v = g_mime_header_get_value(h);
+            if (!v)
+                continue;
+            last_rcv = v;
+            if (m->n_received < MSG_MAX_RECEIVED) {
+                size_t vl = strnlen(v, RCV_MAX);
+                char *c = xmalloc(vl + 1);
+                memcpy(c, v, vl);
+                c[vl] = '\0';
+                m->received[m->n_received++] = c;
+            }
+        } else if (!strcasecmp(name, "Authentication-Results")) {
+            const char *v = g_mime_header_get_value(h);
+            if (v)
+                join_add(&ar, &ar_len, v);
+        }
     }
+    m->auth_results = ar;
+    m->first_hop = first_hop(last_rcv);
 }
 
 void msg_parse(struct msg *m, const char *raw, size_t len)
@@ -488,13 +492,11 @@ void msg_parse(struct msg *m, const char *raw, size_t len)
     }
     m->return_path = rpl;
     m->subject = dup0(g_mime_message_get_subject(gm));
-    m->auth_results = header_join(o, "Authentication-Results", 0);
+    headers_walk(m, o);
     const char *xm = g_mime_object_get_header(o, "X-Mailer");
     if (!xm)
         xm = g_mime_object_get_header(o, "User-Agent");
     m->mailer = dup0(xm);
-    m->first_hop = first_hop(o);
-    received_all(m, o);
     const char *prec = g_mime_object_get_header(o, "Precedence");
     m->list = g_mime_object_get_header(o, "List-Id") ||
               g_mime_object_get_header(o, "List-Unsubscribe") ||
