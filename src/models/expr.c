@@ -898,7 +898,19 @@ __attribute__((noinline)) static struct value call(const struct expr *e,
     case F_IN: {
         int ok;
         for (int i = 1; i < e->nargs; i++) {
-            struct value x = i == 1 ? b : expr_eval(e->args[i], r);
+            const struct expr *x_e = e->args[i];
+            /* a list of constants (ports, states): compared in place */
+            if (x_e->kind == N_NUM && a.t == V_NUM) {
+                if (a.num == x_e->num)
+                    return vbool(1);
+                continue;
+            }
+            if (x_e->kind == N_STR && a.t == V_STR) {
+                if (a.n == x_e->slen && memcmp(a.s, x_e->str, a.n) == 0)
+                    return vbool(1);
+                continue;
+            }
+            struct value x = i == 1 ? b : expr_eval(x_e, r);
             if (compare(a, x, &ok) == 0 && ok)
                 return vbool(1);
         }
