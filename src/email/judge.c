@@ -35,6 +35,7 @@ static const char *const cat_names[] = {"payment", "invoice", "transfer", "crede
 
 struct kw {
     char *word; /* case-folded */
+    size_t len;
     int cat;
     int whole;  /* short ASCII word: whole-word match */
 };
@@ -45,6 +46,12 @@ struct email {
     struct facts facts;
     struct kw kw[MAX_KW];
     size_t n_kw;
+    /* the keyword scan's index: keywords by first byte (file order), and which first two
+     * bytes start any keyword (every pair that starts with a one-byte keyword) */
+    uint16_t kw_head[256], kw_tail[256], kw_next[MAX_KW]; /* index + 1; 0: none */
+    uint64_t kw_pair[65536 / 64];
+    char *scratch; /* the folded subject and text, reused from message to message */
+    size_t scratch_cap;
     char **known_doms; /* correspondent domains seen 3+ times (lookalike checks) */
     size_t n_known, cap_known;
     int64_t last_ts;
@@ -94,7 +101,7 @@ static void fold(char *s)
     unsigned char *p = (unsigned char *)s;
     for (; *p; p++) {
         if (*p < 0x80) {
-            *p = (unsigned char)tolower(*p);
+            *p = (unsigned char)((unsigned)*p - 'A' < 26u ? *p + 0x20 : *p); /* tolower in the C locale */
         } else if (*p == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e && p[1] != 0x97) {
             p[1] = (unsigned char)(p[1] + 0x20);
             p++;
@@ -130,6 +137,21 @@ static int load_keywords(struct email *e, const char *path, char *err, size_t er
         fold(k->word);
         k->cat = cat;
         size_t n = strlen(k->word);
+        k->len = n;
+        uint16_t id = (uint16_t)(e->n_kw); /* index + 1 */
+        unsigned char c0 = (unsigned char)k->word[0];
+        if (e->kw_tail[c0])
+            e->kw_next[e->kw_tail[c0] - 1] = id;
+        else
+            e->kw_head[c0] = id;
+        e->kw_tail[c0] = id;
+        if (n == 1) { /* any pair that starts with it */
+            for (unsigned pair = (unsigned)c0 << 8; pair < ((unsigned)c0 + 1) << 8; pair++)
+                e->kw_pair[pair >> 6] |= (uint64_t)1 << (pair & 63);
+        } else {
+            unsigned pair = (unsigned)c0 << 8 | (unsigned char)k->word[1];
+            e->kw_pair[pair >> 6] |= (uint64_t)1 << (pair & 63);
+        }
         k->whole = n < 4;
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)k->word[i] >= 0x80)
@@ -178,6 +200,7 @@ void email_free(struct email *e)
     topics_free(e->topics);
     for (size_t i = 0; i < e->n_kw; i++)
         free(e->kw[i].word);
+    free(e->scratch);
     for (size_t i = 0; i < e->n_known; i++)
         free(e->known_doms[i]);
     free(e->known_doms);
@@ -722,38 +745,64 @@ static void judge_attachments(struct email *e, const struct msg *m, struct verdi
     }
 }
 
-/* Count of keyword categories met in the subject and text; names into what. */
-static int inducement(const struct email *e, const struct msg *m, char *what, size_t wl)
+/*
+ * Count of keyword categories met in the subject and text; names into what.
+ *
+ * One pass over the folded text: at each byte whose pair with the next byte
+ * starts a keyword (kw_pair), the keywords with that first byte are compared.
+ * The result is that of a strstr pass per keyword in file order: a category's
+ * keyword is the first one in the file that occurs (whole, for short ASCII
+ * words), and after an occurrence that is not whole the next is looked for
+ * past its end (next_ok), as the strstr loop resumed there.
+ */
+static int inducement(struct email *e, const struct msg *m, char *what, size_t wl)
 {
-    size_t n = strlen(m->subject) + m->text_len + 2;
-    char *t = xmalloc(n + 1);
-    snprintf(t, n + 1, "%s\n%s", m->subject, m->text);
+    size_t sl = strlen(m->subject), tl = strnlen(m->text, m->text_len);
+    size_t n = sl + 1 + tl;
+    if (e->scratch_cap < n + 1) {
+        e->scratch_cap = n + 1 > 2 * e->scratch_cap ? n + 1 : 2 * e->scratch_cap;
+        free(e->scratch);
+        e->scratch = xmalloc(e->scratch_cap);
+    }
+    char *t = e->scratch;
+    memcpy(t, m->subject, sl);
+    t[sl] = '\n';
+    memcpy(t + sl + 1, m->text, tl);
+    t[n] = '\0';
     fold(t);
-    int hit[CAT__N] = {0};
-    char firstkw[CAT__N][64];
-    for (size_t i = 0; i < e->n_kw; i++) {
-        const struct kw *k = &e->kw[i];
-        if (hit[k->cat])
+    const unsigned char *u = (const unsigned char *)t;
+    int best[CAT__N]; /* index of the category's first keyword (file order) met; -1: none */
+    for (int c = 0; c < CAT__N; c++)
+        best[c] = -1;
+    size_t next_ok[MAX_KW];
+    memset(next_ok, 0, e->n_kw * sizeof(next_ok[0]));
+    for (size_t i = 0; i < n; i++) {
+        unsigned pair = (unsigned)u[i] << 8 | u[i + 1]; /* u[n] is the terminator */
+        if (!(e->kw_pair[pair >> 6] >> (pair & 63) & 1))
             continue;
-        const char *p = t;
-        size_t kl = strlen(k->word);
-        while ((p = strstr(p, k->word)) != NULL) {
-            if (!k->whole || ((p == t || !isalnum((unsigned char)p[-1])) &&
-                              !isalnum((unsigned char)p[kl]))) {
-                hit[k->cat] = 1;
-                snprintf(firstkw[k->cat], sizeof(firstkw[0]), "%s", k->word);
-                break;
-            }
-            p += kl;
+        for (uint16_t id = e->kw_head[u[i]]; id; id = e->kw_next[id - 1]) {
+            size_t x = id - 1u;
+            const struct kw *k = &e->kw[x];
+            if (best[k->cat] >= 0 && (size_t)best[k->cat] <= x)
+                continue; /* an earlier keyword of its category is met already */
+            if (i < next_ok[x] || k->len > n - i ||
+                (k->len > 1 && (k->word[1] != t[i + 1] ||
+                                memcmp(t + i + 2, k->word + 2, k->len - 2) != 0)))
+                continue;
+            if (!k->whole ||
+                ((i == 0 || !isalnum(u[i - 1])) && !isalnum(u[i + k->len])))
+                best[k->cat] = (int)x;
+            else
+                next_ok[x] = i + k->len;
         }
     }
-    free(t);
     int c = 0;
     what[0] = '\0';
     for (int i = 0; i < CAT__N; i++)
-        if (hit[i]) {
+        if (best[i] >= 0) {
             size_t l = strlen(what);
-            snprintf(what + l, wl - l, "%s%s ('%s')", c ? ", " : "", cat_names[i], firstkw[i]);
+            snprintf(what + l, wl - l, "%s%s ('%.63s')", c ? ", " : "", cat_names[i],
+                     e->kw[best[i]].word);
             c++;
         }
     return c;
