@@ -251,7 +251,8 @@ void jb_arr_close(struct jbuf *jb)
     nest_close(jb, ']');
 }
 
-void jb_keyn(struct jbuf *jb, const char *key, size_t n)
+/* jb_keyn (json.h) when recording, or when the buffer must grow first. */
+void jb_keyn_slow(struct jbuf *jb, const char *key, size_t n)
 {
     if (jb->rec) {
         jb->rec->pending_key = key;

@@ -95,7 +95,25 @@ void jb_arr_close(struct jbuf *jb);
  * jb_k*() helpers below are inline so that the length of a literal key is
  * known when compiling (no strlen per key written).
  */
-void jb_keyn(struct jbuf *jb, const char *key, size_t n);
+void jb_keyn_slow(struct jbuf *jb, const char *key, size_t n);
+static inline void jb_keyn(struct jbuf *jb, const char *key, size_t n)
+{
+    /* fast path inline: with a literal key the copy is a few fixed-size moves */
+    if (jb->rec || n + 4 > jb->cap - jb->len) {
+        jb_keyn_slow(jb, key, n);
+        return;
+    }
+    char *o = jb->buf + jb->len;
+    if (jb->need_comma[jb->depth])
+        *o++ = ',';
+    *o++ = '"';
+    memcpy(o, key, n);
+    o += n;
+    *o++ = '"';
+    *o++ = ':';
+    jb->len = (size_t)(o - jb->buf);
+    jb->need_comma[jb->depth] = 0; /* the value that follows must not write a comma */
+}
 static inline void jb_key(struct jbuf *jb, const char *key)
 {
     jb_keyn(jb, key, strlen(key));
