@@ -40,6 +40,16 @@ struct kw {
     int whole;  /* short ASCII word: whole-word match */
 };
 
+#define TOPIC_MAX_RCPT 8      /* recipients compared with and learned per message */
+
+struct topic_pass {
+    float vec[TOPIC_DIM];
+    size_t grams;
+    const char *who[TOPIC_MAX_RCPT];
+    double sim[TOPIC_MAX_RCPT];   /* -1: profile not ready */
+    size_t n;
+};
+
 struct email {
     struct email_config cfg;
     struct life *life;
@@ -57,6 +67,7 @@ struct email {
     int64_t last_ts;
     struct geo *geo;         /* NULL: no location database, the origin indicator is off */
     struct topics *topics;   /* per-recipient topic profiles */
+    struct topic_pass *tp;   /* one message's topic vector and people, reused */
     struct email_stats st;
 };
 
@@ -188,6 +199,7 @@ struct email *email_new(const struct email_config *cfg, struct life *life, char 
     if (!e->geo)
         log_msg(LOG_WARN, "email", "%s; the origin country of mail is not judged", gerr);
     e->topics = topics_new();
+    e->tp = xcalloc(1, sizeof(*e->tp));
     return e;
 }
 
@@ -201,6 +213,7 @@ void email_free(struct email *e)
     for (size_t i = 0; i < e->n_kw; i++)
         free(e->kw[i].word);
     free(e->scratch);
+    free(e->tp);
     for (size_t i = 0; i < e->n_known; i++)
         free(e->known_doms[i]);
     free(e->known_doms);
@@ -971,17 +984,8 @@ static void judge_origin(struct email *e, const struct msg *m, const struct msg_
 
 /* ---- topic: how unusual the text is for its recipients ---- */
 
-#define TOPIC_MAX_RCPT 8      /* recipients compared with and learned per message */
 #define TOPIC_MIN_GRAMS 40    /* shorter texts are neither judged nor learned */
 #define TOPIC_MIN_RING 10     /* similarities behind the median before judging */
-
-struct topic_pass {
-    float vec[TOPIC_DIM];
-    size_t grams;
-    const char *who[TOPIC_MAX_RCPT];
-    double sim[TOPIC_MAX_RCPT];   /* -1: profile not ready */
-    size_t n;
-};
 
 /* The organisation's people a message concerns: its internal recipients (inbound), its sender
  * (outbound), up to TOPIC_MAX_RCPT. */
@@ -1196,7 +1200,7 @@ int email_judge(struct email *e, const char *raw, size_t len, const char *path, 
                 struct jbuf *jb)
 {
     struct msg m;
-    memset(&m, 0, sizeof(m));
+    msg_init(&m);
     if (len > EMAIL_MAX_BYTES)
         len = EMAIL_MAX_BYTES;
     msg_parse(&m, raw, len);
@@ -1204,12 +1208,15 @@ int email_judge(struct email *e, const char *raw, size_t len, const char *path, 
     int64_t ts = m.date ? m.date : e->last_ts;
     if (ts > e->last_ts)
         e->last_ts = ts;
-    struct verdict v;
-    memset(&v, 0, sizeof(v));
+    struct verdict v; /* the entries of ind[] count only up to n */
+    v.n = 0;
+    v.tags = 0;
     int inbound = !(e->cfg.n_internal && is_internal(e, m.from_addr));
     struct msg_origin origin;
     memset(&origin, 0, sizeof(origin));
-    struct topic_pass *tp = xcalloc(1, sizeof(*tp));
+    struct topic_pass *tp = e->tp; /* vec is read only once computed for this message */
+    tp->n = 0;
+    tp->grams = 0;
     if (!m.parsed) {
         e->st.unparsed++;
         add(&v, "unparseable", 0, T_NONE, "the message could not be parsed as RFC 5322/MIME");
@@ -1330,7 +1337,6 @@ int email_judge(struct email *e, const char *raw, size_t len, const char *path, 
 
     if (m.parsed)
         learn(e, &m, ts, inbound, &origin, tp);
-    free(tp);
     msg_release(&m);
     return score;
 }

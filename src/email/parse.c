@@ -9,6 +9,7 @@
  * GMime is lenient: a broken boundary or header loses only that part.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <gmime/gmime.h>
 #include <libpsl.h>
 #include <stdlib.h>
@@ -366,6 +367,7 @@ static void on_part(GMimeObject *parent, GMimeObject *part, gpointer data)
     if (m->n_att >= MSG_MAX_ATT)
         return;
     struct msg_att *a = &m->att[m->n_att++];
+    memset(a, 0, sizeof(*a));
     a->name = dup0(fname);
     char *mt = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
     a->declared = lower_dup(mt ? mt : "application/octet-stream");
@@ -449,6 +451,15 @@ static void headers_walk(struct msg *m, GMimeObject *o)
     }
     m->auth_results = ar;
     m->first_hop = first_hop(last_rcv);
+}
+
+void msg_init(struct msg *m)
+{
+    memset(m, 0, offsetof(struct msg, links));
+    m->n_links = 0;
+    m->n_att = 0;
+    m->html_only = 0;
+    m->list = 0;
 }
 
 void msg_parse(struct msg *m, const char *raw, size_t len)
@@ -543,5 +554,5 @@ void msg_release(struct msg *m)
         free(m->att[i].true_type);
         free(m->att[i].archive_member);
     }
-    memset(m, 0, sizeof(*m));
+    msg_init(m);
 }
