@@ -31,19 +31,50 @@ static char *lower_dup(const char *s)
     return d;
 }
 
-char *email_registrable(const char *host)
+static char *registrable_psl(const char *host)
 {
     static const psl_ctx_t *ctx;
     if (!ctx)
         ctx = psl_builtin();
-    if (!host || !*host)
-        return xstrdup("");
     if (ctx) {
         const char *r = psl_registrable_domain(ctx, host);
         if (r)
             return xstrdup(r);
     }
     return xstrdup(host);
+}
+
+/*
+ * The same hosts come again and again (senders' domains, link hosts), and
+ * libpsl walks its rules on every call: answers are memoised in a
+ * direct-mapped table (REG_SLOTS entries of hosts up to REG_HOST_MAX bytes;
+ * a collision replaces the entry), so memory stays bounded (about 2 MB).
+ */
+#define REG_SLOTS 4096
+#define REG_HOST_MAX 253
+
+char *email_registrable(const char *host)
+{
+    static struct {
+        char *host, *reg;
+    } memo[REG_SLOTS];
+    if (!host || !*host)
+        return xstrdup("");
+    size_t n = strnlen(host, REG_HOST_MAX + 1);
+    if (n > REG_HOST_MAX)
+        return registrable_psl(host);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)host[i]) * 16777619u;
+    h &= REG_SLOTS - 1;
+    if (memo[h].host && !strcmp(memo[h].host, host))
+        return xstrdup(memo[h].reg);
+    char *r = registrable_psl(host);
+    free(memo[h].host);
+    free(memo[h].reg);
+    memo[h].host = xstrdup(host);
+    memo[h].reg = xstrdup(r);
+    return r;
 }
 
 static const char *addr_domain(const char *addr)
