@@ -951,8 +951,35 @@ struct value expr_eval(const struct expr *e, const struct expr_resolver *r)
             return vbool(1);
         return vbool(value_truthy(expr_eval(e->b, r)));
     }
-    struct value a = expr_eval(e->a, r), b = expr_eval(e->b, r);
     int ok, c;
+    if (e->op >= OP_EQ && e->op <= OP_GE && e->b->kind == N_NUM) {
+        /* the common "name >= 80": no value built for the constant, no compare() */
+        struct value a = expr_eval(e->a, r);
+        if (a.t == V_MISSING)
+            return vbool(0);
+        if (a.t != V_STR) {
+            double x = a.num, y = e->b->num;
+            c = (x > y) - (x < y);
+            switch (e->op) {
+            case OP_EQ: return vbool(c == 0);
+            case OP_NE: return vbool(c != 0);
+            case OP_LT: return vbool(c < 0);
+            case OP_LE: return vbool(c <= 0);
+            case OP_GT: return vbool(c > 0);
+            default: return vbool(c >= 0);
+            }
+        }
+        c = compare(a, vnum(e->b->num), &ok);
+        switch (e->op) {
+        case OP_EQ: return vbool(ok && c == 0);
+        case OP_NE: return vbool(ok && c != 0);
+        case OP_LT: return vbool(ok && c < 0);
+        case OP_LE: return vbool(ok && c <= 0);
+        case OP_GT: return vbool(ok && c > 0);
+        default: return vbool(ok && c >= 0);
+        }
+    }
+    struct value a = expr_eval(e->a, r), b = expr_eval(e->b, r);
     switch (e->op) {
     case OP_EQ: c = compare(a, b, &ok); return vbool(ok && c == 0);
     case OP_NE: c = compare(a, b, &ok); return vbool(ok && c != 0);
