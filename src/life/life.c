@@ -885,11 +885,16 @@ static double field_num(const struct jfields *f, const char *key)
 }
 
 /* Fills v from f; returns 0, or -1 if the event names no connection. */
-static int conn_view_of(const struct jfields *f, struct conn_view *v)
+static int conn_view_of(const struct event *ev, const struct jfields *f, struct conn_view *v)
 {
-    const struct jfield *o = field_str(f, "id.orig_h"), *r = field_str(f, "id.resp_h");
-    if (!o || !r || addr_parse(o->s, &v->orig) < 0 || addr_parse(r->s, &v->resp) < 0)
-        return -1;
+    if (ev->flow) { /* the sensor's own event: the addresses it printed, unparsed */
+        v->orig = ev->flow->orig_h;
+        v->resp = ev->flow->resp_h;
+    } else {
+        const struct jfield *o = field_str(f, "id.orig_h"), *r = field_str(f, "id.resp_h");
+        if (!o || !r || addr_parse(o->s, &v->orig) < 0 || addr_parse(r->s, &v->resp) < 0)
+            return -1;
+    }
     double p = field_num(f, "id.resp_p");
     v->resp_p = p >= 0 && p <= 65535 ? (unsigned)p : 0;
     const struct jfield *pr = field_str(f, "proto");
@@ -911,7 +916,7 @@ static void learn_conn(struct life *l, const struct event *ev, const struct jfie
                        struct life_obs *obs)
 {
     struct conn_view cv;
-    if (conn_view_of(fields, &cv) < 0)
+    if (conn_view_of(ev, fields, &cv) < 0)
         return;
     if (!originator_is_device(l, &cv.orig))
         return; /* inbound or transit: the device is the originator, when it is ours */
@@ -1045,7 +1050,7 @@ static long event_device(struct life *l, const struct event *ev, const struct jf
                          struct life_obs *obs)
 {
     struct conn_view cv;
-    if (conn_view_of(fields, &cv) < 0 || !originator_is_device(l, &cv.orig))
+    if (conn_view_of(ev, fields, &cv) < 0 || !originator_is_device(l, &cv.orig))
         return -1;
     int created;
     uint32_t ds = dev_get(l, &cv.orig, ev->ts, &created);

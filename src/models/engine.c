@@ -337,7 +337,10 @@ static struct value get(void *ctx, const struct expr_ref *ref)
         switch (ref->id) {
         case D_RESP_EXTERNAL:
         case D_RESP_INTERNAL:
-            if (!addr_field(c->f, "id.resp_h", &a))
+            if (c->f == &e->fields && c->ev && c->ev->flow) /* the sensor's event: no parse */
+                v = boolean(life_is_internal(e->life, &c->ev->flow->resp_h) ==
+                            (ref->id == D_RESP_INTERNAL));
+            else if (!addr_field(c->f, "id.resp_h", &a))
                 v = missing;
             else
                 v = boolean(life_is_internal(e->life, &a) == (ref->id == D_RESP_INTERNAL));
