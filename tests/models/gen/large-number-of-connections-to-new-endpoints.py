@@ -12,107 +12,63 @@ spam module's servers would make it.
 Run: python3 tests/models/gen/large-number-of-connections-to-new-endpoints.py > tests/models/large-number-of-connections-to-new-endpoints.test
 """
 import math
-import random
+import os
+import sys
 
-R = random.Random(2209)
-MON = 1709510400.0  # 2024-03-04 00:00:00 UTC, a Monday
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from officelog import MON, SITES, Log  # noqa: E402
+
+SLUG = "large-number-of-connections-to-new-endpoints"
 DAYS = [0, 1, 2, 3, 4, 7]
 WORKSTATIONS = ["10.0.0.12", "10.0.0.13"]
 RESEARCH = "10.0.0.21"
-SITES = [(f"198.51.100.{i}", f"www.site{i}.example.com") for i in range(1, 21)]
 OTHER = [(f"198.51.100.{i}", f"www.site{i}.example.net") for i in range(100, 200)]
 RESEARCHED = [(f"192.0.2.{i}", f"shop{i}.example.org") for i in range(1, 255)]
 PEERS = [f"203.0.113.{i}" for i in range(1, 255)]
 
 
-def poisson(mean):
+def poisson(R, mean):
     k, p, limit = 0, 1.0, math.exp(-mean)
     while True:
         p *= R.random()
         if p <= limit:
             return k
         k += 1
-_uid = 0
-
-
-def line(d):
-    parts = []
-    for k, v in d.items():
-        if isinstance(v, bool):
-            s = "true" if v else "false"
-        elif isinstance(v, float):
-            s = f"{v:.6f}"
-        elif isinstance(v, int):
-            s = str(v)
-        else:
-            s = '"' + v + '"'
-        parts.append(f'"{k}":{s}')
-    return "{" + ",".join(parts) + "}"
-
-
-def conn(out, ts, orig, resp, port, svc, dur, ob, rb, name=None, http=None):
-    """Appends a conn event (and its http event) as `vigil events` writes them."""
-    global _uid
-    _uid += 1
-    uid = f"C{_uid:06d}newe"
-    oport = R.randint(49152, 65000)
-    if http:
-        method, host, uri, ua, status = http
-        h = {"type": "http", "ts": round(ts + 0.05, 6), "uid": uid, "id.orig_h": orig, "id.orig_p": oport,
-             "id.resp_h": resp, "id.resp_p": port, "trans_depth": 1, "method": method, "host": host,
-             "uri": uri, "version": "1.1", "user_agent": ua, "request_body_len": 0,
-             "response_body_len": max(0, rb - 300), "status_code": status, "status_msg": "OK", "tags": "[]",
-             "resp_content_type": "text/html; charset=utf-8", "true_type_mismatch": False}
-        out.append((ts + 0.05, line(h).replace('"[]"', "[]")))
-    d = {"type": "conn", "ts": round(ts, 6), "uid": uid, "id.orig_h": orig, "id.orig_p": oport,
-         "id.resp_h": resp, "id.resp_p": port, "proto": "tcp", "service": svc, "service_port_usual": True,
-         "duration": round(dur, 6), "orig_bytes": ob, "resp_bytes": rb, "conn_state": "SF",
-         "local_orig": True, "local_resp": False, "missed_bytes": 0, "history": "ShADadFf",
-         "orig_pkts": 6 + ob // 1400, "orig_ip_bytes": ob + 40 * (6 + ob // 1400),
-         "resp_pkts": 4 + rb // 1400, "resp_ip_bytes": rb + 40 * (4 + rb // 1400)}
-    if name:
-        d["resp_name"] = name
-    out.append((ts + dur, line(d)))
 
 
 def main():
-    out = []
+    log = Log(2209, "newe")
+    R = log.rng
     researched = RESEARCHED[:]
     R.shuffle(researched)
     peers = PEERS[:]
     R.shuffle(peers)
     for day in DAYS:
         base = MON + day * 86400
-        for dev in WORKSTATIONS + [RESEARCH]:
-            t = base + 8 * 3600 + R.uniform(0, 600)
-            while t < base + 18 * 3600:  # browsing, about 8 an hour
-                ip, name = R.choice(OTHER) if R.random() < 0.125 else R.choice(SITES)
-                conn(out, t, dev, ip, 443, "ssl", R.uniform(0.3, 20), R.randint(600, 4000),
-                     R.randint(3000, 400000), name)
-                t += R.expovariate(8 / 3600)
-        for _ in range(poisson(32)):  # the research hour: sites this device never visited
+        for dev in WORKSTATIONS + [RESEARCH]:  # browsing, about 8 an hour, one visit in eight a new site
+            log.browse(dev, base + 8 * 3600 + R.uniform(0, 600), base + 18 * 3600, 8 / 3600,
+                       pick=lambda: R.choice(OTHER) if R.random() < 0.125 else R.choice(SITES))
+        for _ in range(poisson(R, 32)):  # the research hour: sites this device never visited
             ip, name = researched.pop()
-            conn(out, base + 15 * 3600 + R.uniform(0, 3590), RESEARCH, ip, 443, "ssl", R.uniform(0.5, 30),
-                 R.randint(700, 3000), R.randint(20000, 900000), name)
+            log.conn(base + 15 * 3600 + R.uniform(0, 3590), RESEARCH, ip, 443, "ssl", R.uniform(0.5, 30),
+                     R.randint(700, 3000), R.randint(20000, 900000), name)
         if day == 7:
             t = base + 15 * 3600 + 300 + R.uniform(0, 30)
             for ip in peers[:150]:  # the implant's peer list
-                conn(out, t, "10.0.0.13", ip, 443, "ssl", R.uniform(0.2, 1.5), R.randint(300, 1200),
-                     R.randint(200, 6000))
+                log.conn(t, "10.0.0.13", ip, 443, "ssl", R.uniform(0.2, 1.5), R.randint(300, 1200),
+                         R.randint(200, 6000))
                 t += 20 * R.uniform(0.7, 1.3)
-    out.sort()
-    print("# Generated by tests/models/gen/large-number-of-connections-to-new-endpoints.py (seed 2209); edit that, not this.")
-    print("# Six working days: two workstations browse, meeting a few new sites a day; a market-research")
-    print("# workstation visits about 32 sites it never visited every afternoon at 15:00 (many new endpoints,")
-    print("# but its normal: no breach). On the last Monday at 15:05 the workstation 10.0.0.13 connects to a")
-    print("# new address every 20 s: one breach, citing its learned count of new endpoints at 15:00.")
-    print("models: large-number-of-connections-to-new-endpoints.model")
-    print("events:")
-    for _, l in out:
-        print(l)
-    print('expect: {"model": "Device / Large Number of Connections to New Endpoints", "device": "10.0.0.13", '
-          '"score_min": 80, "reason_contains": "30 external endpoints new to this device this hour, against a learned 0.6 for this hour"}')
-    print("expect_count: 1")
+    log.write(SLUG, [
+        "Six working days: two workstations browse, meeting a few new sites a day; a market-research",
+        "workstation visits about 32 sites it never visited every afternoon at 15:00 (many new endpoints,",
+        "but its normal: no breach). On the last Monday at 15:05 the workstation 10.0.0.13 connects to a",
+        "new address every 20 s: one breach, citing its learned count of new endpoints at 15:00.",
+    ], [
+        f"models: {SLUG}.model",
+        'expect: {"model": "Device / Large Number of Connections to New Endpoints", "device": "10.0.0.13", '
+        '"score_min": 80, "reason_contains": "30 external endpoints new to this device this hour, against a learned 0.6 for this hour"}',
+        "expect_count: 1",
+    ])
 
 
 if __name__ == "__main__":

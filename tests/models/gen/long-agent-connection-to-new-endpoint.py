@@ -16,66 +16,27 @@ connection to 203.0.113.55:8443, an address never seen before and not looked up 
 three hours (keep-alive every 20-40 s).
 Run: python3 tests/models/gen/long-agent-connection-to-new-endpoint.py > tests/models/long-agent-connection-to-new-endpoint.test
 """
-import random
+import os
+import sys
 
-R = random.Random(2206)
-MON = 1709510400.0  # 2024-03-04 00:00:00 UTC, a Monday
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from officelog import Log, office_hours  # noqa: E402
+
+SLUG = "long-agent-connection-to-new-endpoint"
 ACTIVE = 3600.0     # vigil analyze --active-timeout (the default)
 DEVICES = [f"10.0.0.{i}" for i in range(10, 18)]
-SITES = [(f"198.51.100.{i}", f"www.site{i}.example.com") for i in range(1, 21)]
 PUSH = ("198.51.100.90", "push.example.com")
 MIRROR = ("192.0.2.33", "mirror.example.org")
 HOME = ("192.0.2.70", "home.example.net")
 C2 = "203.0.113.55"
-_uid = 0
 
 
-def line(d):
-    parts = []
-    for k, v in d.items():
-        if isinstance(v, bool):
-            s = "true" if v else "false"
-        elif isinstance(v, float):
-            s = f"{v:.6f}"
-        elif isinstance(v, int):
-            s = str(v)
-        else:
-            s = '"' + v + '"'
-        parts.append(f'"{k}":{s}')
-    return "{" + ",".join(parts) + "}"
-
-
-def conn(out, ts, orig, resp, port, svc, dur, ob, rb, name=None, http=None):
-    """Appends a conn event (and its http event) as `vigil events` writes them."""
-    global _uid
-    _uid += 1
-    uid = f"C{_uid:06d}long"
-    oport = R.randint(49152, 65000)
-    if http:
-        method, host, uri, ua, status = http
-        h = {"type": "http", "ts": round(ts + 0.05, 6), "uid": uid, "id.orig_h": orig, "id.orig_p": oport,
-             "id.resp_h": resp, "id.resp_p": port, "trans_depth": 1, "method": method, "host": host,
-             "uri": uri, "version": "1.1", "user_agent": ua, "request_body_len": 0,
-             "response_body_len": max(0, rb - 300), "status_code": status, "status_msg": "OK", "tags": "[]",
-             "resp_content_type": "text/html; charset=utf-8", "true_type_mismatch": False}
-        out.append((ts + 0.05, line(h).replace('"[]"', "[]")))
-    d = {"type": "conn", "ts": round(ts, 6), "uid": uid, "id.orig_h": orig, "id.orig_p": oport,
-         "id.resp_h": resp, "id.resp_p": port, "proto": "tcp", "service": svc, "service_port_usual": True,
-         "duration": round(dur, 6), "orig_bytes": ob, "resp_bytes": rb, "conn_state": "SF",
-         "local_orig": True, "local_resp": False, "missed_bytes": 0, "history": "ShADadFf",
-         "orig_pkts": 6 + ob // 1400, "orig_ip_bytes": ob + 40 * (6 + ob // 1400),
-         "resp_pkts": 4 + rb // 1400, "resp_ip_bytes": rb + 40 * (4 + rb // 1400)}
-    if name:
-        d["resp_name"] = name
-    out.append((ts + dur, line(d)))
-
-def long_conn(out, start, end, orig, resp, port, svc, gap, name=None):
+def long_conn(log, start, end, orig, resp, port, svc, gap, name=None):
     """A connection from start to end with a packet every gap() seconds, in the sensor's pieces."""
-    global _uid
     times = [start]
     while times[-1] + 1 < end:
         times.append(min(end, times[-1] + gap()))
-    oport = R.randint(49152, 65000)
+    oport = log.oport()
     pieces, cur = [], [times[0]]
     for t in times[1:]:
         if t - cur[0] >= ACTIVE:
@@ -85,11 +46,10 @@ def long_conn(out, start, end, orig, resp, port, svc, gap, name=None):
             cur.append(t)
     pieces.append(cur)
     for i, p in enumerate(pieces):
-        _uid += 1
         first, last = i == 0, i == len(pieces) - 1
         n = len(p)
         ob, rb = 120 * n + (600 if first else 0), 150 * n + (4000 if first else 0)
-        d = {"type": "conn", "ts": round(p[0], 6), "uid": f"C{_uid:06d}long", "id.orig_h": orig,
+        d = {"type": "conn", "ts": round(p[0], 6), "uid": log.uid(), "id.orig_h": orig,
              "id.orig_p": oport, "id.resp_h": resp, "id.resp_p": port, "proto": "tcp"}
         if svc and first:
             d["service"] = svc
@@ -102,51 +62,46 @@ def long_conn(out, start, end, orig, resp, port, svc, gap, name=None):
                   "resp_ip_bytes": rb + 52 * (n + 1)})
         if name:
             d["resp_name"] = name
-        out.append((p[-1], line(d)))
+        log.add(p[-1], d)
 
 
 def main():
-    out = []
+    log = Log(2206, "long")
+    R = log.rng
     for day in range(3):
-        t0, t1 = MON + day * 86400 + 8 * 3600, MON + day * 86400 + 18 * 3600
+        t0, t1 = office_hours(day)
         for dev in DEVICES:
             t = t0 + R.uniform(0, 900)
-            conn(out, t, dev, PUSH[0], 443, "ssl", R.uniform(0.5, 2), R.randint(1500, 3000),
-                 R.randint(20000, 60000), PUSH[1])  # the mail client logs in
-            long_conn(out, t + 3, t1 + R.uniform(0, 1800), dev, PUSH[0], 443, "ssl",
+            log.conn(t, dev, PUSH[0], 443, "ssl", R.uniform(0.5, 2), R.randint(1500, 3000),
+                     R.randint(20000, 60000), PUSH[1])  # the mail client logs in
+            long_conn(log, t + 3, t1 + R.uniform(0, 1800), dev, PUSH[0], 443, "ssl",
                       lambda: R.uniform(30, 60), PUSH[1])
-            while t < t1:  # browsing
-                ip, name = R.choice(SITES)
-                conn(out, t, dev, ip, 443, "ssl", R.uniform(0.3, 20), R.randint(600, 4000),
-                     R.randint(3000, 400000), name)
-                t += R.expovariate(1 / 600)
+            log.browse(dev, t, t1, 1 / 600)
         if day == 0:  # 10.0.0.16, and no other device, logs in to a server of its own over SSH
-            conn(out, t0 + 5 * 3600 + 321.0, "10.0.0.16", HOME[0], 22, "ssh", 412.7, 5200, 48000, HOME[1])
+            log.conn(t0 + 5 * 3600 + 321.0, "10.0.0.16", HOME[0], 22, "ssh", 412.7, 5200, 48000, HOME[1])
         if day == 2:
             t = t0 + 4 * 3600 + R.uniform(0, 600)  # ... and on Wednesday works there for two hours
-            long_conn(out, t, t + 2 * 3600 + R.uniform(0, 600), "10.0.0.16", HOME[0], 22, "ssh",
+            long_conn(log, t, t + 2 * 3600 + R.uniform(0, 600), "10.0.0.16", HOME[0], 22, "ssh",
                       lambda: R.uniform(1, 90), HOME[1])
             t = t0 + 3600 + R.uniform(0, 600)  # a 20-minute download from a new mirror
-            conn(out, t, "10.0.0.12", MIRROR[0], 443, "ssl", 1212.5, 1800000, 4700000000,
-                 MIRROR[1])
+            log.conn(t, "10.0.0.12", MIRROR[0], 443, "ssl", 1212.5, 1800000, 4700000000,
+                     MIRROR[1])
             t = t0 + 2 * 3600 + 1200 + R.uniform(0, 60)  # the agent's channel, held three hours
-            long_conn(out, t, t + 3 * 3600 + R.uniform(0, 600), "10.0.0.13", C2, 8443, "ssl",
+            long_conn(log, t, t + 3 * 3600 + R.uniform(0, 600), "10.0.0.13", C2, 8443, "ssl",
                       lambda: R.uniform(20, 40))
-    out.sort()
-    print("# Generated by tests/models/gen/long-agent-connection-to-new-endpoint.py (seed 2206); edit that, not this.")
-    print("# Three working days of eight devices; each holds a push connection to push.example.com all day,")
-    print("# reported as the sensor reports long connections: in pieces just under the active timeout")
-    print("# (3600 s). 10.0.0.16 alone uses an SSH server, briefly on Monday and for two hours on Wednesday")
-    print("# (rare and long, but not new). On Wednesday 10.0.0.12 downloads for 20 minutes from a mirror")
-    print("# nobody else uses (new, but short), and 10.0.0.13 holds a connection to 203.0.113.55:8443, never")
-    print("# seen before, for three hours: one breach, on its first piece.")
-    print("models: long-agent-connection-to-new-endpoint.model")
-    print("events:")
-    for _, l in out:
-        print(l)
-    print('expect: {"model": "Device / Long Agent Connection to New Endpoint", "device": "10.0.0.13", '
-          '"endpoint": "203.0.113.55:8443", "score_min": 70, "reason_contains": "an endpoint 0 other devices use (rarity 100)"}')
-    print("expect_count: 1")
+    log.write(SLUG, [
+        "Three working days of eight devices; each holds a push connection to push.example.com all day,",
+        "reported as the sensor reports long connections: in pieces just under the active timeout",
+        "(3600 s). 10.0.0.16 alone uses an SSH server, briefly on Monday and for two hours on Wednesday",
+        "(rare and long, but not new). On Wednesday 10.0.0.12 downloads for 20 minutes from a mirror",
+        "nobody else uses (new, but short), and 10.0.0.13 holds a connection to 203.0.113.55:8443, never",
+        "seen before, for three hours: one breach, on its first piece.",
+    ], [
+        f"models: {SLUG}.model",
+        'expect: {"model": "Device / Long Agent Connection to New Endpoint", "device": "10.0.0.13", '
+        '"endpoint": "203.0.113.55:8443", "score_min": 70, "reason_contains": "an endpoint 0 other devices use (rarity 100)"}',
+        "expect_count: 1",
+    ])
 
 
 if __name__ == "__main__":

@@ -13,119 +13,68 @@ organisation, but once). From 10:00 on Tuesday 10.0.0.13 connects six times in 2
 to 203.0.113.120 on TCP 447 (a port Trickbot's C2 used), a port no device had used.
 Run: python3 tests/models/gen/multiple-connections-to-new-external-tcp-port.py > tests/models/multiple-connections-to-new-external-tcp-port.test
 """
-import random
+import os
+import sys
 
-R = random.Random(2211)
-MON = 1709510400.0  # 2024-03-04 00:00:00 UTC, a Monday
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from officelog import Log, office_hours  # noqa: E402
+
+SLUG = "multiple-connections-to-new-external-tcp-port"
 DEVICES = [f"10.0.0.{i}" for i in range(10, 16)] + ["10.0.0.16"]
-SITES = [(f"198.51.100.{i}", f"www.site{i}.example.com") for i in range(1, 21)]
 PUSH = [(f"198.51.100.{i}", "push.example.com") for i in (91, 92, 93)]
 LINK = ("192.0.2.81", "forms.example.org")
 CONF = ("198.51.100.95", "meet.example.com")
 NAS = ("192.0.2.90", "nas.example.net")
 C2 = "203.0.113.120"
-_uid = 0
-
-
-def line(d):
-    parts = []
-    for k, v in d.items():
-        if isinstance(v, bool):
-            s = "true" if v else "false"
-        elif isinstance(v, float):
-            s = f"{v:.6f}"
-        elif isinstance(v, int):
-            s = str(v)
-        else:
-            s = '"' + v + '"'
-        parts.append(f'"{k}":{s}')
-    return "{" + ",".join(parts) + "}"
-
-
-def conn(out, ts, orig, resp, port, svc, dur, ob, rb, name=None, http=None, state="SF"):
-    """Appends a conn event (and its http event) as `vigil events` writes them."""
-    global _uid
-    _uid += 1
-    uid = f"C{_uid:06d}port"
-    oport = R.randint(49152, 65000)
-    if http:
-        method, host, uri, ua, status = http
-        h = {"type": "http", "ts": round(ts + 0.05, 6), "uid": uid, "id.orig_h": orig, "id.orig_p": oport,
-             "id.resp_h": resp, "id.resp_p": port, "trans_depth": 1, "method": method, "host": host,
-             "uri": uri, "version": "1.1", "user_agent": ua, "request_body_len": 0,
-             "response_body_len": max(0, rb - 300), "status_code": status, "status_msg": "OK", "tags": "[]",
-             "resp_content_type": "text/html; charset=utf-8", "true_type_mismatch": False}
-        out.append((ts + 0.05, line(h).replace('"[]"', "[]")))
-    d = {"type": "conn", "ts": round(ts, 6), "uid": uid, "id.orig_h": orig, "id.orig_p": oport,
-         "id.resp_h": resp, "id.resp_p": port, "proto": "tcp"}
-    if svc:
-        usual = {"ssl": (443, 8443), "http": (80, 8000, 8008, 8080, 8888, 3128)}
-        d.update({"service": svc, "service_port_usual": port in usual[svc]})
-    d.update({"duration": round(dur, 6), "orig_bytes": ob, "resp_bytes": rb, "conn_state": state,
-         "local_orig": True, "local_resp": False, "missed_bytes": 0,
-         "history": "ShADadFf" if state == "SF" else "S",
-         "orig_pkts": 6 + ob // 1400, "orig_ip_bytes": ob + 40 * (6 + ob // 1400),
-         "resp_pkts": 4 + rb // 1400, "resp_ip_bytes": rb + 40 * (4 + rb // 1400)})
-    if state == "S0":
-        d.update({"orig_pkts": 2, "orig_ip_bytes": 104, "resp_pkts": 0, "resp_ip_bytes": 0})
-    if name:
-        d["resp_name"] = name
-    out.append((ts + dur, line(d)))
 
 
 def main():
-    out = []
+    log = Log(2211, "port")
+    R = log.rng
     for day in range(2):
-        t0, t1 = MON + day * 86400 + 8 * 3600, MON + day * 86400 + 18 * 3600
+        t0, t1 = office_hours(day)
         for dev in DEVICES:
-            t = t0 + R.uniform(0, 900)
-            while t < t1:  # browsing
-                ip, name = R.choice(SITES)
-                conn(out, t, dev, ip, 443, "ssl", R.uniform(0.3, 20), R.randint(600, 4000),
-                     R.randint(3000, 400000), name)
-                t += R.expovariate(1 / 600)
+            log.browse(dev, t0 + R.uniform(0, 900), t1, 1 / 600)
             for _ in range(R.randint(3, 6)):  # the push service, TCP 5228, every device every day
                 ip, name = R.choice(PUSH)
-                conn(out, R.uniform(t0, t1), dev, ip, 5228, "ssl", R.uniform(30, 1800), R.randint(2000, 9000),
-                     R.randint(2000, 20000), name)
+                log.conn(R.uniform(t0, t1), dev, ip, 5228, "ssl", R.uniform(30, 1800), R.randint(2000, 9000),
+                         R.randint(2000, 20000), name)
         if day == 0:  # 10.0.0.15's own NAS on TCP 5001, twice on Monday
             for h in (1, 6):
-                conn(out, t0 + h * 3600 + R.uniform(0, 600), "10.0.0.15", NAS[0], 5001, "ssl", R.uniform(5, 120),
-                     R.randint(2000, 9000), R.randint(20000, 900000), NAS[1])
+                log.conn(t0 + h * 3600 + R.uniform(0, 600), "10.0.0.15", NAS[0], 5001, "ssl", R.uniform(5, 120),
+                         R.randint(2000, 9000), R.randint(20000, 900000), NAS[1])
         if day == 1:
             t = t0 + 6 * 3600 + R.uniform(0, 300)
             for _ in range(5):  # ... and five times within the hour on Tuesday afternoon
-                conn(out, t, "10.0.0.15", NAS[0], 5001, "ssl", R.uniform(5, 120), R.randint(2000, 9000),
-                     R.randint(20000, 900000), NAS[1])
+                log.conn(t, "10.0.0.15", NAS[0], 5001, "ssl", R.uniform(5, 120), R.randint(2000, 9000),
+                         R.randint(20000, 900000), NAS[1])
                 t += R.uniform(200, 700)
             for dev in DEVICES:  # the all-hands meeting on a new conferencing service, TCP 8801
                 t = t0 + 3600 + R.uniform(-60, 120)
                 for _ in range(R.randint(3, 5)):
-                    conn(out, t, dev, CONF[0], 8801, None, R.uniform(60, 900), R.randint(90000, 900000),
-                         R.randint(900000, 9000000), CONF[1])
+                    log.conn(t, dev, CONF[0], 8801, None, R.uniform(60, 900), R.randint(90000, 900000),
+                             R.randint(900000, 9000000), CONF[1])
                     t += R.uniform(60, 600)
-            conn(out, t0 + 5 * 3600 + 17.25, "10.0.0.16", LINK[0], 8081, "http", 2.5, 900, 35000, LINK[1],
-                 ("GET", LINK[1] + ":8081", "/form/3481", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", 200))
+            log.conn(t0 + 5 * 3600 + 17.25, "10.0.0.16", LINK[0], 8081, "http", 2.5, 900, 35000, LINK[1],
+                     ("GET", LINK[1] + ":8081", "/form/3481", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", 200))
             t = t0 + 2 * 3600 + R.uniform(0, 60)
             for i in range(6):  # the implant, TCP 447
-                conn(out, t, "10.0.0.13", C2, 447, "ssl" if i % 3 else None, R.uniform(0.5, 4) if i % 3 else 3.0,
-                     R.randint(400, 1500) if i % 3 else 0, R.randint(300, 4000) if i % 3 else 0,
-                     state="SF" if i % 3 else "S0")
+                log.conn(t, "10.0.0.13", C2, 447, "ssl" if i % 3 else None, R.uniform(0.5, 4) if i % 3 else 3.0,
+                         R.randint(400, 1500) if i % 3 else 0, R.randint(300, 4000) if i % 3 else 0,
+                         state="SF" if i % 3 else "S0")
                 t += R.uniform(120, 400)
-    out.sort()
-    print("# Generated by tests/models/gen/multiple-connections-to-new-external-tcp-port.py (seed 2211); edit that, not this.")
-    print("# Two working days of seven devices: browsing, and every device's push client on TCP 5228 every day")
-    print("# (an unusual port, but the organisation's normal). 10.0.0.15 alone uses TCP 5001 since Monday")
-    print("# (rare, not new); on Tuesday every device joins a meeting on TCP 8801 (new, not rare), 10.0.0.16")
-    print("# opens one link to a service on TCP 8081 (new, but once), and 10.0.0.13 connects six times in")
-    print("# 25 minutes to 203.0.113.120 on TCP 447, a port nobody had used: one breach, at the third.")
-    print("models: multiple-connections-to-new-external-tcp-port.model")
-    print("events:")
-    for _, l in out:
-        print(l)
-    print('expect: {"model": "Anomalous Connection / Multiple Connections to New External TCP Port", "device": "10.0.0.13", '
-          '"endpoint": "203.0.113.120:447", "score_min": 55, "reason_contains": "first used this port 0.0 days ago and 0 other devices use it"}')
-    print("expect_count: 1")
+    log.write(SLUG, [
+        "Two working days of seven devices: browsing, and every device's push client on TCP 5228 every day",
+        "(an unusual port, but the organisation's normal). 10.0.0.15 alone uses TCP 5001 since Monday",
+        "(rare, not new); on Tuesday every device joins a meeting on TCP 8801 (new, not rare), 10.0.0.16",
+        "opens one link to a service on TCP 8081 (new, but once), and 10.0.0.13 connects six times in",
+        "25 minutes to 203.0.113.120 on TCP 447, a port nobody had used: one breach, at the third.",
+    ], [
+        f"models: {SLUG}.model",
+        'expect: {"model": "Anomalous Connection / Multiple Connections to New External TCP Port", "device": "10.0.0.13", '
+        '"endpoint": "203.0.113.120:447", "score_min": 55, "reason_contains": "first used this port 0.0 days ago and 0 other devices use it"}',
+        "expect_count: 1",
+    ])
 
 
 if __name__ == "__main__":
