@@ -51,6 +51,8 @@ static const char *const beacon_attrs[BA__COUNT] = {"score", "period", "jitter",
                                                     "hist_score", "size_score"};
 
 enum derived { D_RESP_EXTERNAL, D_RESP_INTERNAL, D_ORIG_INTERNAL, D_LEARNING, D__COUNT };
+_Static_assert(D__COUNT <= sizeof(((struct eval_ctx *)0)->derived) / sizeof(int),
+               "eval_ctx.derived holds a memo for every derived name");
 static const char *const derived_names[D__COUNT] = {"resp.external", "resp.internal",
                                                     "orig.internal", "learning"};
 
