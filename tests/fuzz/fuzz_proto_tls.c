@@ -31,10 +31,6 @@ extern const struct proto_ops tls_proto;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct jbuf jb;
-static struct sensor sensor;
-static struct event_bus bus;
-static int ready;
 
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
 
@@ -75,32 +71,15 @@ static void check_x509(const struct x509_event *x)
         abort();
 }
 
-static void sink(void *ctx, const struct event *ev)
+static void harness_check(const struct event *ev)
 {
-    (void)ctx;
     if (ev->type == EV_TLS)
         check_tls(ev->body);
     else if (ev->type == EV_X509)
         check_x509(ev->body);
-    jb_reset(&jb);
-    event_to_json(ev, &jb);
-    if (!json_check_line(jb.buf, jb.len))
-        abort();
 }
 
-static void setup(void)
-{
-    struct sensor_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    flow_config_default(&cfg.flow);
-    cfg.flow.max_flows = 16;
-    event_bus_init(&bus);
-    struct event_sink s = {sink, NULL};
-    if (event_bus_add(&bus, s) < 0 || sensor_init(&sensor, &cfg, &bus) < 0)
-        abort();
-    jb_init(&jb);
-    ready = 1;
-}
+#include "proto_harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
