@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "proto_run.h"
 #include "test.h"
 
 #include "capture/capture.h"
@@ -159,27 +160,9 @@ static const struct rec *find_file_orig_p(const struct recs *R, unsigned orig_p,
 
 static int run_capture(const char *rel, struct recs *R)
 {
-    const char *shared = getenv("SHARED");
     char path[1024];
-    snprintf(path, sizeof(path), "%s/pcap/%s", shared ? shared : "../shared/data", rel);
-    struct event_bus bus;
-    event_bus_init(&bus);
-    struct event_sink sink = {rec_emit, R};
-    if (event_bus_add(&bus, sink) < 0)
-        return -1;
-    struct sensor_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    flow_config_default(&cfg.flow);
-    cidr_set_default_internal(&cfg.internal);
-    struct sensor s;
-    if (sensor_init(&s, &cfg, &bus) < 0)
-        return -1;
-    struct capture_progress pr;
-    capture_progress_init(&pr, 0, NULL, 0);
-    int rc = capture_file(path, &s, &pr);
-    sensor_finish(&s);
-    sensor_release(&s);
-    cidr_set_release(&cfg.internal);
+    shared_pcap(path, sizeof(path), rel);
+    int rc = run_pipeline(path, rec_emit, R);
     return rc;
 }
 

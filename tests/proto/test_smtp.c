@@ -24,6 +24,7 @@
 #include "proto/proto.h"
 #include "proto/smtp.h"
 #include "sensor/sensor.h"
+#include "proto_run.h"
 #include "test.h"
 #include "util/json.h"
 
@@ -163,26 +164,10 @@ static void rec_sink(void *ctx, const struct event *ev)
 
 static int run_file(const char *rel)
 {
-    const char *shared = getenv("SHARED");
     char path[1024];
-    snprintf(path, sizeof(path), "%s/pcap/%s", shared ? shared : "../shared/data", rel);
+    shared_pcap(path, sizeof(path), rel);
     rec_clear();
-    struct event_bus bus;
-    event_bus_init(&bus);
-    struct event_sink sink = {rec_sink, NULL};
-    if (event_bus_add(&bus, sink) < 0)
-        return -1;
-    struct sensor_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    flow_config_default(&cfg.flow);
-    cidr_set_default_internal(&cfg.internal);
-    struct sensor s;
-    if (sensor_init(&s, &cfg, &bus) < 0)
-        return -1;
-    int rc = capture_file(path, &s, NULL);
-    sensor_finish(&s);
-    sensor_release(&s);
-    cidr_set_release(&cfg.internal);
+    int rc = run_pipeline(path, rec_sink, NULL);
     if (rc < 0)
         fprintf(stderr, "cannot read %s\n", path);
     return rc;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto_run.h"
 #include "test.h"
 
 #include "capture/capture.h"
@@ -158,26 +159,7 @@ static void recorder_free(struct recorder *r)
 static int run_capture(const char *path, struct recorder *r)
 {
     memset(r, 0, sizeof(*r));
-    struct event_bus bus;
-    event_bus_init(&bus);
-    if (event_bus_add(&bus, (struct event_sink){.emit = on_event, .ctx = r}) < 0)
-        return -1;
-    struct sensor_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    flow_config_default(&cfg.flow);
-    cidr_set_default_internal(&cfg.internal);
-    struct sensor s;
-    if (sensor_init(&s, &cfg, &bus) < 0) {
-        cidr_set_release(&cfg.internal);
-        return -1;
-    }
-    struct capture_progress pr;
-    char *paths[1] = {(char *)(uintptr_t)path};
-    capture_progress_init(&pr, 0, paths, 1);
-    int rc = capture_file(path, &s, &pr);
-    sensor_finish(&s);
-    sensor_release(&s);
-    cidr_set_release(&cfg.internal);
+    int rc = run_pipeline(path, on_event, r);
     return rc;
 }
 
